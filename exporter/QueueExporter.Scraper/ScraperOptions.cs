@@ -21,11 +21,8 @@ public sealed class ScraperOptions
     /// <summary>Default <see cref="MaxExceptionLabels"/>.</summary>
     public const int DefaultMaxExceptionLabels = 20;
 
-    /// <summary>
-    /// PostgreSQL server as <c>postgres://user:pass@host:port/db</c> or an Npgsql connection string;
-    /// null to read the database from logs only (or from the ODOO_QUEUE_JOB_JOBRUNNER_DB_* environment, see the command).
-    /// </summary>
-    public string? DatabaseUrl { get; set; }
+    /// <summary>Whether to read databases at all (false: follow log files only).</summary>
+    public bool ReadDatabases { get; set; } = true;
 
     /// <summary>Databases to read; empty means every database on the server that has a queue_job table.</summary>
     public IList<string> Databases { get; } = [];
@@ -67,14 +64,14 @@ public sealed class ScraperOptions
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (DatabaseUrl is null && LogFiles.Count == 0)
+        if (!ReadDatabases && LogFiles.Count == 0)
         {
-            problems.Add("--database-url: nothing to scrape: give a database URL (or the ODOO_QUEUE_JOB_JOBRUNNER_DB_* environment) or at least one --log-file.");
+            problems.Add("--no-database: nothing left to scrape: give at least one --log-file.");
         }
 
-        if (DatabaseUrl is null && Databases.Count > 0)
+        if (!ReadDatabases && Databases.Count > 0)
         {
-            problems.Add("--database: naming databases needs --database-url.");
+            problems.Add("--database: cannot be combined with --no-database.");
         }
 
         if (!TryParseListen(Listen, out _, out _))

@@ -1,3 +1,5 @@
+using QueueExporter.QueueJob.Schema;
+
 namespace QueueExporter.Scraper.Database;
 
 /// <summary>
@@ -14,10 +16,6 @@ namespace QueueExporter.Scraper.Database;
 /// </remarks>
 public sealed class CompletionTracker
 {
-    private const string Done = "done";
-    private const string Failed = "failed";
-    private const string Cancelled = "cancelled";
-
     private readonly DateTimeOffset _followingSince;
     private readonly int _maxActiveJobs;
     private readonly int _maxRememberedCompletions;
@@ -44,9 +42,6 @@ public sealed class CompletionTracker
 
     /// <summary>Active jobs whose state is remembered.</summary>
     public int TrackedActiveJobs => _activeStates.Count;
-
-    /// <summary>True for done, failed and cancelled.</summary>
-    public static bool IsTerminal(string state) => state is Done or Failed or Cancelled;
 
     /// <summary>
     /// Takes the full list of active jobs (read through the state index) as the new truth. Returns
@@ -79,7 +74,7 @@ public sealed class CompletionTracker
         foreach (var row in rows)
         {
             found.Add(row.Uuid);
-            if (!IsTerminal(row.State))
+            if (!JobStates.IsTerminal(row.State))
             {
                 Remember(row.Uuid, row.State);
                 continue;
@@ -118,8 +113,8 @@ public sealed class CompletionTracker
 
         var completedAt = row.State switch
         {
-            Done => row.DateDone,
-            Cancelled => row.DateCancelled ?? row.DateDone,
+            JobStates.Done => row.DateDone,
+            JobStates.Cancelled => row.DateCancelled ?? row.DateDone,
             _ => row.DateStarted ?? row.DateCreated,
         };
         return completedAt >= _followingSince;
@@ -128,7 +123,7 @@ public sealed class CompletionTracker
     private JobCompletion ToCompletion(JobRow row)
     {
         double? duration = null;
-        if (row.State == Done)
+        if (row.State == JobStates.Done)
         {
             duration = row.ExecTimeSeconds ?? (row.DateDone - row.DateStarted)?.TotalSeconds;
             if (duration < 0)
@@ -138,13 +133,13 @@ public sealed class CompletionTracker
         }
 
         double? wait = null;
-        if (row.DateStarted is { } started && row.State != Cancelled && row.DateCreated is { } created)
+        if (row.DateStarted is { } started && row.State != JobStates.Cancelled && row.DateCreated is { } created)
         {
             var runnableSince = row.Eta is { } eta && eta > created ? eta : created;
             wait = Math.Max(0, (started - runnableSince).TotalSeconds);
         }
 
-        var exception = row.State == Failed ? _exceptionLabels.LabelFor(row.ExceptionName) : null;
+        var exception = row.State == JobStates.Failed ? _exceptionLabels.LabelFor(row.ExceptionName) : null;
         return new JobCompletion(row.Channel, row.State, duration, wait, exception);
     }
 

@@ -38,6 +38,7 @@ public static class RunnerSessionsQuery
             SELECT a.pid, a.query
             FROM pg_stat_activity a
             WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'
+              AND a.application_name NOT LIKE 'queue-exporter-scrape%'
         )
         SELECT (SELECT count(*) FROM (
                     SELECT pid FROM lock_holders

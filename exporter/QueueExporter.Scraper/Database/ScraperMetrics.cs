@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Prometheus;
+using QueueExporter.QueueJob.Schema;
 
 namespace QueueExporter.Scraper.Database;
 
@@ -16,7 +17,7 @@ namespace QueueExporter.Scraper.Database;
 public sealed class ScraperMetrics
 {
     /// <summary>States that have an oldest-age gauge, and the column their age is measured from.</summary>
-    public static readonly IReadOnlyList<string> AgedStates = ["pending", "enqueued", "started"];
+    public static readonly IReadOnlyList<string> AgedStates = [JobStates.Pending, JobStates.Enqueued, JobStates.Started];
 
     private static readonly double[] DurationBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
     private static readonly double[] WaitBuckets = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400];
