@@ -30,7 +30,7 @@ public sealed class ScraperOptions
     /// <summary>Odoo log files to follow.</summary>
     public IList<string> LogFiles { get; } = [];
 
-    /// <summary>Address the /metrics endpoint binds, <c>host:port</c>.</summary>
+    /// <summary>Address the /metrics endpoint binds, <c>host:port</c> (port 0 picks a free port).</summary>
     public string Listen { get; set; } = DefaultListen;
 
     /// <summary>How often active-state counts, ages and runner sessions are read from each database.</summary>
@@ -114,7 +114,7 @@ public sealed class ScraperOptions
 
         host = listen![..colon].Trim('[', ']');
         return int.TryParse(listen[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port)
-            && port is > 0 and < 65536
+            && port is >= 0 and < 65536
             && host.Length > 0;
     }
 
