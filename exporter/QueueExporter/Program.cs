@@ -1,6 +1,11 @@
 using System.CommandLine;
 using QueueExporter.Commands;
 
-var root = new RootCommand("queue-exporter: monitoring and job running for PostgreSQL queue_job tables (OCA queue_job, Odoo 12.0-18.0).");
+// Wiring only: each subcommand lives in Commands/ and builds its own options and services.
+var root = new RootCommand("queue-exporter: job runner, worker and monitoring for PostgreSQL queue_job tables (OCA queue_job, Odoo 12.0-18.0)");
+root.Subcommands.Add(SchemaCommand.Create());
+root.Subcommands.Add(EnqueueCommand.Create());
 root.Subcommands.Add(ScrapeCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
+
 return await root.Parse(args).InvokeAsync();
