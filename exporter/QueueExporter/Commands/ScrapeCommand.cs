@@ -1,4 +1,3 @@
-using System.Collections;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
@@ -6,7 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using QueueExporter.QueueJob.Logging;
 using Prometheus;
 using QueueExporter.QueueJob.Connection;
 using QueueExporter.Scraper;
@@ -20,18 +19,7 @@ public static class ScrapeCommand
     /// <summary>Environment variable read for the basic-auth password when --auth-password is not given (keeps it out of ps).</summary>
     public const string AuthPasswordEnvironmentVariable = "QUEUE_EXPORTER_AUTH_PASSWORD";
 
-    private static readonly Option<string?> DatabaseUrl = new("--database-url")
-    {
-        Description = "PostgreSQL server: postgres://user:pass@host:port/db or an Npgsql connection string. "
-            + $"Default: ${DatabaseEndpoint.UrlEnvironmentVariable}, else Odoo's ODOO_QUEUE_JOB_JOBRUNNER_DB_HOST|PORT|USER|PASSWORD, else localhost:5432. "
-            + "A read-only role is enough (grant pg_read_all_stats to count runners of other roles by their LISTEN).",
-    };
-
-    private static readonly Option<string[]> Database = new("--database")
-    {
-        Description = "Database to read (repeatable). Default: the database in the URL, else every database on the server that has a queue_job table.",
-        AllowMultipleArgumentsPerToken = false,
-    };
+    private static readonly DatabaseOptions DatabaseSelection = new();
 
     private static readonly Option<bool> NoDatabase = new("--no-database")
     {
@@ -64,6 +52,12 @@ public static class ScrapeCommand
         "Server-side statement_timeout of every query the scraper sends.",
         ScraperOptions.DefaultStatementTimeout);
 
+    private static readonly Option<string> LogFormat = new("--log-format")
+    {
+        Description = $"Format of the exporter's own log lines on stderr: {string.Join(", ", LoggingSetup.Formats)}.",
+        DefaultValueFactory = _ => "simple",
+    };
+
     private static readonly Option<string?> AuthUser = new("--auth-user")
     {
         Description = "Require HTTP basic auth on /metrics with this user (with --auth-password).",
@@ -79,19 +73,21 @@ public static class ScrapeCommand
     {
         var command = new Command("scrape", "Export queue_job state, completions and Odoo log events on /metrics (read-only; runs beside any queue_job runner).")
         {
-            DatabaseUrl, Database, NoDatabase, LogFile, Listen, Interval, TerminalInterval, StatementTimeout, AuthUser, AuthPassword,
+            NoDatabase, LogFile, Listen, Interval, TerminalInterval, StatementTimeout, AuthUser, AuthPassword, LogFormat,
         };
-        command.SetAction(RunAsync);
+        DatabaseSelection.AddTo(command);
+        command.SetAction((parse, cancellationToken) => CommandFailure.RunAsync(
+            () => RunAsync(parse, cancellationToken),
+            () => DatabaseSelection.ResolveEndpoint(parse)));
         return command;
     }
 
     /// <summary>Builds the web application that serves /metrics and runs the scraper's loops.</summary>
-    public static WebApplication Build(ScraperOptions options, DatabaseEndpoint? endpoint, CollectorRegistry registry)
+    public static WebApplication Build(ScraperOptions options, DatabaseEndpoint? endpoint, CollectorRegistry registry, string logFormat = "simple")
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        builder.Logging.AddQueueExporterConsole(logFormat);
         ScraperOptions.TryParseListen(options.Listen, out var host, out var port);
         builder.WebHost.UseUrls(FormattableString.Invariant($"http://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}"));
         builder.Services.AddQueueJobScraper(options, endpoint, registry);
@@ -112,7 +108,7 @@ public static class ScrapeCommand
             AuthUser = parse.GetValue(AuthUser),
             AuthPassword = parse.GetValue(AuthPassword) ?? Environment.GetEnvironmentVariable(AuthPasswordEnvironmentVariable),
         };
-        foreach (var database in parse.GetValue(Database) ?? [])
+        foreach (var database in parse.GetValue(DatabaseSelection.Databases) ?? [])
         {
             options.Databases.Add(database);
         }
@@ -122,34 +118,19 @@ public static class ScrapeCommand
             options.LogFiles.Add(file);
         }
 
+        var endpoint = options.ReadDatabases ? DatabaseSelection.ResolveEndpoint(parse) : null;
+        await using var app = Build(options, endpoint, Metrics.NewCustomRegistry(), parse.GetValue(LogFormat) ?? "simple");
         try
         {
-            var endpoint = options.ReadDatabases ? DatabaseEndpoint.Resolve(parse.GetValue(DatabaseUrl), ReadEnvironment()) : null;
-            await using var app = Build(options, endpoint, Metrics.NewCustomRegistry());
             await app.StartAsync(cancellationToken);
             await app.WaitForShutdownAsync(cancellationToken);
-            return 0;
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or IOException)
-        {
-            await Console.Error.WriteLineAsync($"queue-exporter scrape: {ex.Message}");
-            return 2;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return 0;
-        }
-    }
-
-    private static Dictionary<string, string?> ReadEnvironment()
-    {
-        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
-        {
-            environment[(string)entry.Key] = entry.Value as string;
+            // Ctrl+C or SIGTERM: the normal way out.
         }
 
-        return environment;
+        return 0;
     }
 
     private static Option<TimeSpan> DurationOption(string name, string description, TimeSpan defaultValue) => new(name)
