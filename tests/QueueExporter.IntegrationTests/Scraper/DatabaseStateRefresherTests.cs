@@ -129,6 +129,34 @@ public sealed class DatabaseStateRefresherTests
         Assert.Equal(1, (await ExportedMetrics.ReadAsync(registry)).Value("queue_job_runner_sessions", ("database", database.Name)));
     }
 
+    [Fact]
+    public async Task A_session_listening_on_queue_job_counts_as_a_runner_session_but_the_scrapers_own_do_not()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var database = await server.CreateDatabaseAsync();
+        var registry = Metrics.NewCustomRegistry();
+        await using var refresher = NewRefresher(database, registry);
+        await using var ownListener = new Npgsql.NpgsqlConnection(
+            ScrapeConnections.For(database.Endpoint, database.Name, TimeSpan.FromSeconds(5), ScrapeConnections.ListenerApplicationName));
+        await ownListener.OpenAsync();
+        await using (var listen = new Npgsql.NpgsqlCommand("LISTEN queue_job", ownListener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        Assert.True(await refresher.RefreshAsync(CancellationToken.None));
+        Assert.Equal(0, (await ExportedMetrics.ReadAsync(registry)).Value("queue_job_runner_sessions", ("database", database.Name)));
+
+        await using var oldRunner = await database.OpenConnectionAsync();
+        await using (var listen = new Npgsql.NpgsqlCommand("LISTEN queue_job", oldRunner))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        Assert.True(await refresher.RefreshAsync(CancellationToken.None));
+        Assert.Equal(1, (await ExportedMetrics.ReadAsync(registry)).Value("queue_job_runner_sessions", ("database", database.Name)));
+    }
+
     private static async Task AssertGaugesMatchSqlAsync(CollectorRegistry registry, TestDatabase database, QueueJobTableWriter writer)
     {
         var metrics = await ExportedMetrics.ReadAsync(registry);
