@@ -18,6 +18,9 @@ public sealed class ScraperOptions
     /// <summary>Default <see cref="ReconciliationInterval"/>.</summary>
     public static readonly TimeSpan DefaultReconciliationInterval = TimeSpan.FromMinutes(1);
 
+    /// <summary>Default <see cref="DiscoveryInterval"/>.</summary>
+    public static readonly TimeSpan DefaultDiscoveryInterval = TimeSpan.FromMinutes(5);
+
     /// <summary>Default <see cref="MaxExceptionLabels"/>.</summary>
     public const int DefaultMaxExceptionLabels = 20;
 
@@ -44,6 +47,9 @@ public sealed class ScraperOptions
 
     /// <summary>How often the completion follower compares its memory with the table, to count what notifications missed.</summary>
     public TimeSpan ReconciliationInterval { get; set; } = DefaultReconciliationInterval;
+
+    /// <summary>When databases are discovered (none named), how often the server is searched again for new ones.</summary>
+    public TimeSpan DiscoveryInterval { get; set; } = DefaultDiscoveryInterval;
 
     /// <summary>Distinct exc_name values exported per database before the rest are counted as <c>other</c>.</summary>
     public int MaxExceptionLabels { get; set; } = DefaultMaxExceptionLabels;
@@ -83,6 +89,7 @@ public sealed class ScraperOptions
         RequirePositive(problems, "--statement-timeout", StatementTimeout);
         RequirePositive(problems, "reconciliation interval", ReconciliationInterval);
         RequirePositive(problems, "log poll interval", LogPollInterval);
+        RequirePositive(problems, "discovery interval", DiscoveryInterval);
         if (TerminalInterval < TimeSpan.Zero)
         {
             problems.Add("--terminal-interval: must be zero (disabled) or positive.");

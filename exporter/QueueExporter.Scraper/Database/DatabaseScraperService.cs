@@ -37,15 +37,64 @@ public sealed partial class DatabaseScraperService : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var databases = await ResolveDatabasesAsync(stoppingToken);
+        var resolver = new QueueJobDatabases(_endpoint, [.. _options.Databases], ScrapeConnections.ApplicationName);
+        var databases = await ResolveDatabasesAsync(resolver, stoppingToken);
         if (databases is null)
         {
             return;
         }
 
-        LogDatabases(_logger, string.Join(", ", databases));
-        var loops = databases.Select(database => Task.Run(() => RunDatabaseAsync(database, stoppingToken), stoppingToken));
-        await Task.WhenAll(loops);
+        var running = new Dictionary<string, Task>(StringComparer.Ordinal);
+        StartNew(databases, running, stoppingToken);
+        var discovering = _options.Databases.Count == 0 && _endpoint.Database is null;
+        if (discovering)
+        {
+            await RediscoverAsync(resolver, running, stoppingToken);
+        }
+
+        await Task.WhenAll(running.Values);
+    }
+
+    // Databases created after start (a new tenant, a restored copy) are picked up; ones that
+    // disappear keep reporting queue_job_scrape_up 0 so that their loss is visible.
+    private async Task RediscoverAsync(QueueJobDatabases resolver, Dictionary<string, Task> running, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.DiscoveryInterval, _clock);
+        string? lastError = null;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    StartNew(await resolver.DiscoverAsync(stoppingToken), running, stoppingToken);
+                    lastError = null;
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    lastError = Report(lastError, DatabaseErrorDescriber.Describe(ex, _endpoint));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Normal stop.
+        }
+    }
+
+    private void StartNew(IReadOnlyList<string> databases, Dictionary<string, Task> running, CancellationToken stoppingToken)
+    {
+        var added = databases.Where(d => !running.ContainsKey(d)).ToList();
+        if (added.Count == 0)
+        {
+            return;
+        }
+
+        LogDatabases(_logger, string.Join(", ", added));
+        foreach (var database in added)
+        {
+            running[database] = Task.Run(() => RunDatabaseAsync(database, stoppingToken), stoppingToken);
+        }
     }
 
     private async Task RunDatabaseAsync(string database, CancellationToken stoppingToken)
@@ -58,9 +107,8 @@ public sealed partial class DatabaseScraperService : BackgroundService
 
     // The server may be down when the exporter starts: keep trying, once per refresh interval,
     // logging each distinct failure once.
-    private async Task<IReadOnlyList<string>?> ResolveDatabasesAsync(CancellationToken stoppingToken)
+    private async Task<IReadOnlyList<string>?> ResolveDatabasesAsync(QueueJobDatabases resolver, CancellationToken stoppingToken)
     {
-        var resolver = new QueueJobDatabases(_endpoint, [.. _options.Databases], ScrapeConnections.ApplicationName);
         string? lastError = null;
         while (!stoppingToken.IsCancellationRequested)
         {
