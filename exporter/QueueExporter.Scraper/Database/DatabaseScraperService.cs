@@ -26,7 +26,7 @@ public sealed partial class DatabaseScraperService : BackgroundService
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        _endpoint = endpoint;
+        _endpoint = ScrapeConnections.WithStatementTimeout(endpoint, options.StatementTimeout);
         _options = options;
         _metrics = metrics;
         _clock = clock;
