@@ -1,5 +1,5 @@
 using System.CommandLine;
-using QueueExporter.QueueJob.Connection;
+using QueueExporter.QueueJob.Logging;
 using QueueExporter.Worker;
 
 namespace QueueExporter.Commands;
@@ -39,9 +39,15 @@ internal static class WorkerCommand
             DefaultValueFactory = _ => 600,
         };
 
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = $"Console log format: {string.Join(", ", LoggingSetup.Formats)} (odoo: Odoo's own line format, readable by existing log tooling).",
+            DefaultValueFactory = _ => "simple",
+        };
+
         var command = new Command("worker", "Run queue_job jobs: serve GET /queue_job/runjob?db=&job_uuid= (lock, started, handler, done/retry/failed, release dependents) and /metrics.");
         database.AddTo(command);
-        foreach (var option in (Option[])[listen, demoHandlers, authUser, authPassword, retryDelay])
+        foreach (var option in (Option[])[listen, demoHandlers, authUser, authPassword, retryDelay, logFormat])
         {
             command.Options.Add(option);
         }
@@ -62,7 +68,13 @@ internal static class WorkerCommand
                         ? TimeSpan.FromSeconds(seconds)
                         : throw new ArgumentException($"--default-retry-delay must not be negative, got {seconds}"),
                 };
-                await using var host = await WorkerHost.StartAsync(options, cancellationToken: cancellationToken);
+                var format = parse.GetValue(logFormat)!;
+                if (!LoggingSetup.Formats.Contains(format))
+                {
+                    throw new ArgumentException($"--log-format must be one of {string.Join(", ", LoggingSetup.Formats)}, got '{format}'");
+                }
+
+                await using var host = await WorkerHost.StartAsync(options, configureLogging: logging => logging.AddQueueExporterConsole(format), cancellationToken: cancellationToken);
                 try
                 {
                     await host.WaitForShutdownAsync(cancellationToken);

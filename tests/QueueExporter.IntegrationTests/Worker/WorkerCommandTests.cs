@@ -18,7 +18,7 @@ public partial class WorkerCommandTests
         var (exitCode, stdout, _) = await QueueExporterCli.RunAsync(["worker", "--help"]);
 
         Assert.Equal(0, exitCode);
-        foreach (var option in (string[])["--database-url", "--database", "--listen", "--demo-handlers", "--http-auth-user", "--http-auth-password", "--default-retry-delay"])
+        foreach (var option in (string[])["--database-url", "--database", "--listen", "--demo-handlers", "--http-auth-user", "--http-auth-password", "--default-retry-delay", "--log-format"])
         {
             Assert.Contains(option, stdout, StringComparison.Ordinal);
         }
