@@ -44,8 +44,10 @@ internal sealed class JobExecutor(
             return RunJobStatus.Skipped;
         }
 
-        await using var transaction = await connection.BeginTransactionAsync(stopping);
-        await WorkerJobStore.HoldLockAsync(transaction, job, stopping);
+        // From here on the job is ours: a shutdown must reach the requeue below, not abandon the job
+        // in started, so only the handler sees the stopping token.
+        await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
+        await WorkerJobStore.HoldLockAsync(transaction, job, CancellationToken.None);
         WorkerLog.JobStarted(logger, uuid, job.Function, database, job.Attempt);
 
         var function = handlers.Find(job.Function);
