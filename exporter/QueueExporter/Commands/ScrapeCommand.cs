@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using QueueExporter.QueueJob.Logging;
 using Prometheus;
 using QueueExporter.QueueJob.Connection;
@@ -123,6 +124,11 @@ public static class ScrapeCommand
         try
         {
             await app.StartAsync(cancellationToken);
+            foreach (var url in app.Urls)
+            {
+                app.Logger.LogInformation("scrape listening on {Url}{Path}", url.TrimEnd('/'), MetricsEndpointExtensions.MetricsPath);
+            }
+
             await app.WaitForShutdownAsync(cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
