@@ -1,0 +1,80 @@
+namespace QueueExporter.Runner.Channels;
+
+/// <summary>
+/// One database's jobs by uuid. Canonical lowercase uuids (what Odoo writes) are keyed as
+/// <see cref="Guid"/> (16 bytes, no string kept); anything else falls back to a text-keyed map.
+/// </summary>
+internal sealed class DatabaseJobs
+{
+    private readonly Dictionary<Guid, ScheduledJob> _byGuid = [];
+    private Dictionary<string, ScheduledJob>? _byText;
+
+    public DatabaseJobs(int index) => Index = index;
+
+    public int Index { get; }
+
+    public ScheduledJob? Find(string uuid)
+    {
+        if (TryParseCanonical(uuid, out var guid))
+        {
+            return _byGuid.GetValueOrDefault(guid);
+        }
+
+        return _byText?.GetValueOrDefault(uuid);
+    }
+
+    public ScheduledJob Add(string uuid)
+    {
+        if (TryParseCanonical(uuid, out var guid))
+        {
+            var job = new ScheduledJob(Index, guid, uuidText: null);
+            _byGuid.Add(guid, job);
+            return job;
+        }
+
+        var textJob = new ScheduledJob(Index, Guid.Empty, uuid);
+        (_byText ??= new Dictionary<string, ScheduledJob>(StringComparer.Ordinal)).Add(uuid, textJob);
+        return textJob;
+    }
+
+    public void Delete(ScheduledJob job)
+    {
+        if (job.UuidText is null)
+        {
+            _byGuid.Remove(job.Uuid);
+        }
+        else
+        {
+            _byText?.Remove(job.UuidText);
+        }
+
+        if (_byGuid.Count == 0)
+        {
+            // Release the buckets of a drained burst.
+            _byGuid.TrimExcess();
+        }
+    }
+
+    public IEnumerable<ScheduledJob> All() => _byText is null ? _byGuid.Values : _byGuid.Values.Concat(_byText.Values);
+
+    // Only the exact lowercase 36-character form round-trips through Guid.ToString("D"); anything else keeps its text.
+    private static bool TryParseCanonical(string uuid, out Guid guid)
+    {
+        if (uuid.Length == 36 && Guid.TryParseExact(uuid, "D", out guid))
+        {
+            foreach (var ch in uuid)
+            {
+                if (ch is >= 'A' and <= 'F')
+                {
+                    guid = default;
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        guid = default;
+        return false;
+    }
+}
