@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace QueueExporter.Runner.Channels;
 
 /// <summary>
@@ -23,18 +25,19 @@ internal sealed class DatabaseJobs
         return _byText?.GetValueOrDefault(uuid);
     }
 
-    public ScheduledJob Add(string uuid)
+    /// <summary>The job for <paramref name="uuid"/>, created when missing: one parse and one hash lookup on the load path.</summary>
+    public ScheduledJob GetOrAdd(string uuid, out bool added)
     {
         if (TryParseCanonical(uuid, out var guid))
         {
-            var job = new ScheduledJob(Index, guid, uuidText: null);
-            _byGuid.Add(guid, job);
-            return job;
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_byGuid, guid, out var exists);
+            added = !exists;
+            return slot ??= new ScheduledJob(Index, guid, uuidText: null);
         }
 
-        var textJob = new ScheduledJob(Index, Guid.Empty, uuid);
-        (_byText ??= new Dictionary<string, ScheduledJob>(StringComparer.Ordinal)).Add(uuid, textJob);
-        return textJob;
+        ref var textSlot = ref CollectionsMarshal.GetValueRefOrAddDefault(_byText ??= new Dictionary<string, ScheduledJob>(StringComparer.Ordinal), uuid, out var textExists);
+        added = !textExists;
+        return textSlot ??= new ScheduledJob(Index, Guid.Empty, uuid);
     }
 
     public void Delete(ScheduledJob job)

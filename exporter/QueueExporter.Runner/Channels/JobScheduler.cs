@@ -20,6 +20,8 @@ public sealed class JobScheduler
     private readonly TimeProvider _time;
     private readonly Dictionary<string, DatabaseJobs> _databases = new(StringComparer.Ordinal);
     private readonly List<string> _databaseNames = [];
+    private string? _lastDatabaseName;
+    private DatabaseJobs? _lastDatabase;
 
     /// <summary>Builds the channel tree from <paramref name="channels"/> (see <see cref="ChannelConfigurationParser"/>).</summary>
     public JobScheduler(IReadOnlyList<ChannelConfiguration> channels, TimeProvider time)
@@ -58,10 +60,9 @@ public sealed class JobScheduler
         }
 
         var node = _tree.Resolve(facts.Channel);
-        var job = database.Find(facts.Uuid);
-        if (job is null)
+        var job = database.GetOrAdd(facts.Uuid, out var added);
+        if (added)
         {
-            job = database.Add(facts.Uuid);
             JobCount++;
         }
         else
@@ -275,6 +276,12 @@ public sealed class JobScheduler
 
     private DatabaseJobs DatabaseFor(string name)
     {
+        // Loads and batches pass the same string instance row after row: skip the hash then.
+        if (ReferenceEquals(name, _lastDatabaseName))
+        {
+            return _lastDatabase!;
+        }
+
         if (!_databases.TryGetValue(name, out var jobs))
         {
             jobs = new DatabaseJobs(_databaseNames.Count);
@@ -282,6 +289,8 @@ public sealed class JobScheduler
             _databaseNames.Add(name);
         }
 
+        _lastDatabaseName = name;
+        _lastDatabase = jobs;
         return jobs;
     }
 }
