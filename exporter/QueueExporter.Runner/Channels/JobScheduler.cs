@@ -1,3 +1,5 @@
+using QueueExporter.QueueJob.Schema;
+
 namespace QueueExporter.Runner.Channels;
 
 /// <summary>
@@ -45,13 +47,13 @@ public sealed class JobScheduler
         ScheduledJobState target;
         switch (facts.State)
         {
-            case "pending":
+            case JobStates.Pending:
                 target = etaTicks > now ? ScheduledJobState.WaitingForEta : ScheduledJobState.Ready;
                 break;
-            case "enqueued" or "started":
+            case JobStates.Enqueued or JobStates.Started:
                 target = ScheduledJobState.Running;
                 break;
-            case "failed":
+            case JobStates.Failed:
                 target = ScheduledJobState.Failed;
                 break;
             default:
