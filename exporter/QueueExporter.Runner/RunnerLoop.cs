@@ -101,9 +101,9 @@ internal sealed class RunnerLoop
         {
             await reader.WaitToReadAsync(timeout.Token);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
-            // Woke up by time: an eta or throttle may have passed, or it is just heartbeat time.
+            // Woke up by time (an eta or throttle may have passed, or it is heartbeat time), or stopping: the loop checks.
         }
     }
 

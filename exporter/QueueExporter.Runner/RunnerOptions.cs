@@ -4,7 +4,7 @@ using QueueExporter.Runner.Channels;
 namespace QueueExporter.Runner;
 
 /// <summary>Settings of <c>queue-exporter runner</c>. <see cref="Validate"/> fills nothing silently: a bad value stops the start with one line naming it.</summary>
-public sealed class RunnerOptions
+public sealed record RunnerOptions
 {
     /// <summary>Where the databases live (host, port, user, password; its database, if any, is the only one served unless <see cref="Databases"/> is set).</summary>
     public required DatabaseEndpoint Endpoint { get; init; }
