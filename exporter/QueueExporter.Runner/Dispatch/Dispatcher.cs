@@ -57,8 +57,12 @@ internal sealed class Dispatcher : IDisposable
     /// <summary>Waits for in-flight work, at most <paramref name="grace"/>.</summary>
     public async Task DrainAsync(TimeSpan grace)
     {
-        var all = Task.WhenAll(_inFlight.Keys);
-        await Task.WhenAny(all, Task.Delay(grace, _time));
+        // A database slice in flight starts its HTTP calls later: keep draining until nothing is left.
+        var deadline = Task.Delay(grace, _time);
+        while (!_inFlight.IsEmpty && !deadline.IsCompleted)
+        {
+            await Task.WhenAny(Task.WhenAll(_inFlight.Keys), deadline);
+        }
     }
 
     public void Dispose() => _worker.Dispose();
