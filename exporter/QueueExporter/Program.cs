@@ -7,5 +7,6 @@ root.Subcommands.Add(SchemaCommand.Create());
 root.Subcommands.Add(EnqueueCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(RunnerCommand.Create());
+root.Subcommands.Add(WorkerCommand.Create());
 
 return await root.Parse(args).InvokeAsync();
