@@ -27,6 +27,7 @@ dotnet build exporter/QueueExporter -c Release -nologo -v quiet -clp:ErrorsOnly 
 qe=(dotnet "$root/exporter/QueueExporter/bin/Release/net10.0/queue-exporter.dll")
 
 work="$(mktemp -d /tmp/queue-exporter-demo.XXXXXX)"
+chmod 755 "$work"  # the postgres user must reach the cluster directory inside it
 mkdir -p "$work/logs"
 pids=()
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)); }
@@ -40,7 +41,7 @@ cleanup() {
   rm -rf "$work"
   echo "demo: stopped, everything removed"
 }
-trap cleanup INT TERM EXIT
+trap cleanup INT TERM HUP PIPE EXIT
 
 if [[ -z "$database_url" ]]; then
   pg_port="$(free_port)"
@@ -53,7 +54,7 @@ fi
 
 worker_port="$(free_port)"; runner_port="$(free_port)"; scraper_port="$(free_port)"
 "${qe[@]}" worker --database-url "$database_url" --listen "127.0.0.1:$worker_port" --demo-handlers >"$work/logs/worker.log" 2>&1 & pids+=($!)
-"${qe[@]}" runner --database-url "$database_url" --channels "root:4,root.mail:2,root.edi:1:sequential,root.reports:1:throttle=1" \
+"${qe[@]}" runner --database-url "$database_url" --channels "root:6,root.mail:2,root.edi:1:sequential,root.reports:2,root.sync:1:throttle=1" \
   --worker-url "http://127.0.0.1:$worker_port" --listen "127.0.0.1:$runner_port" --log-format odoo >"$work/logs/runner.log" 2>&1 & pids+=($!)
 "${qe[@]}" scrape --database-url "$database_url" --listen "127.0.0.1:$scraper_port" --log-file "$work/logs/runner.log" >"$work/logs/scraper.log" 2>&1 & pids+=($!)
 

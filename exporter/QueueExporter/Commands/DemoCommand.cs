@@ -83,6 +83,7 @@ internal static class DemoCommand
     {
         var started = DateTimeOffset.UtcNow;
         long previousDone = -1;
+        var shownFailures = new HashSet<string>(StringComparer.Ordinal);
         using var timer = new PeriodicTimer(every);
         try
         {
@@ -93,7 +94,8 @@ internal static class DemoCommand
                     await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
                     var (counts, failures) = await DemoSummary.ReadAsync(connection, cancellationToken);
                     var done = counts.TryGetValue("done", out var d) ? d : 0;
-                    Console.WriteLine(DemoSummary.Format(counts, previousDone < 0 ? done : previousDone, every, failures, DateTimeOffset.UtcNow - started));
+                    var newFailures = failures.Where(shownFailures.Add).ToList();
+                    Console.WriteLine(DemoSummary.Format(counts, previousDone < 0 ? done : previousDone, every, newFailures, DateTimeOffset.UtcNow - started));
                     previousDone = done;
                 }
                 catch (NpgsqlException ex)

@@ -10,10 +10,10 @@ namespace QueueExporter.Demo;
 internal sealed class DemoJobMix
 {
     /// <summary>Channels the demo feeds; the demo's runner configuration gives each its capacity.</summary>
-    public static readonly string[] Channels = ["root", "root.mail", "root.edi", "root.reports"];
+    public static readonly string[] Channels = ["root", "root.mail", "root.edi", "root.reports", "root.sync"];
 
     /// <summary>The runner channel configuration that goes with <see cref="Channels"/>.</summary>
-    public const string ChannelConfiguration = "root:4,root.mail:2,root.edi:1:sequential,root.reports:1:throttle=1";
+    public const string ChannelConfiguration = "root:6,root.mail:2,root.edi:1:sequential,root.reports:2,root.sync:1:throttle=1";
 
     private readonly Random _random;
 
@@ -33,13 +33,16 @@ internal sealed class DemoJobMix
     private NewJob Next(DateTimeOffset now)
     {
         var roll = _random.Next(100);
-        var channel = Channels[_random.Next(Channels.Length)];
+        // A failed job blocks a sequential channel until someone requeues it (OCA's rule), so the failing
+        // jobs stay out of root.edi; the throttled root.sync gets less than one job a second.
+        var channel = Channels[_random.Next(3)];
         return roll switch
         {
-            < 65 => Quick(channel, now),
-            < 80 => new NewJob { ModelName = "queue.demo", MethodName = "slow", Channel = "root.reports", ArgsJson = $"[{(0.2 + _random.NextDouble()).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}]", Priority = 20 },
-            < 87 => new NewJob { ModelName = "queue.demo", MethodName = "flaky", Channel = "root.edi", ArgsJson = "[2]", MaxRetries = 5 },
-            < 92 => new NewJob { ModelName = "queue.demo", MethodName = "fail", Channel = channel, MaxRetries = 1 },
+            < 70 => Quick(channel, now),
+            < 80 => new NewJob { ModelName = "queue.demo", MethodName = "slow", Channel = "root.reports", ArgsJson = $"[{(0.1 + (_random.NextDouble() * 0.6)).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}]", Priority = 20 },
+            < 86 => new NewJob { ModelName = "queue.demo", MethodName = "flaky", Channel = "root.edi", ArgsJson = "[2]", MaxRetries = 5 },
+            < 90 => new NewJob { ModelName = "queue.demo", MethodName = "fail", Channel = _random.Next(2) == 0 ? "root" : "root.mail", MaxRetries = 1 },
+            < 92 => Quick("root.sync", now),
             _ => Quick(channel, now) with { Eta = now.AddSeconds(_random.Next(5, 30)) },
         };
     }

@@ -34,7 +34,7 @@ internal static class DemoSummary
         {
             $"[{elapsed:hh\\:mm\\:ss}] pending {Get("pending"),6}  enqueued {Get("enqueued"),4}  started {Get("started"),4}  waiting {Get("wait_dependencies"),4}  done {done,7}  failed {Get("failed"),5}  | {rate,6:0.0} done/s",
         };
-        lines.AddRange(failures.Select(f => "           latest failure: " + f));
+        lines.AddRange(failures.Select(f => "           new failure: " + f));
         return string.Join(Environment.NewLine, lines);
     }
 }
