@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 root="$PWD"
 
-duration=0; database_url=""
+duration=0; database_url=""; own_cluster=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --duration) duration="${2:?}"; shift 2 ;;
@@ -37,7 +37,7 @@ cleanup() {
   echo; echo "demo: stopping…"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  [[ -z "$database_url" ]] && scripts/throwaway-postgres.sh stop "$work/pg" || true
+  if [[ $own_cluster -eq 1 ]]; then scripts/throwaway-postgres.sh stop "$work/pg" || true; fi
   rm -rf "$work"
   echo "demo: stopped, everything removed"
 }
@@ -46,6 +46,7 @@ trap cleanup INT TERM HUP PIPE EXIT
 if [[ -z "$database_url" ]]; then
   pg_port="$(free_port)"
   echo "demo: starting a throwaway PostgreSQL on 127.0.0.1:$pg_port"
+  own_cluster=1
   scripts/throwaway-postgres.sh start "$work/pg" "$pg_port"
   "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE demo" postgres
   database_url="postgres://postgres@127.0.0.1:$pg_port/demo"
