@@ -139,6 +139,32 @@ public sealed partial class AlertRulesTests
         }
     }
 
+    [Fact]
+    public void Every_alert_reads_recorded_series_recorded_before_it_in_its_own_group()
+    {
+        // Groups run independently: an alert in another group would read a recording up to one
+        // interval old and start its for: a step late at random (promtool tests turn flaky).
+        // Thresholds are constants and exempt.
+        var problems = new List<string>();
+        foreach (var group in PrometheusRuleFiles.LoadAll().GroupBy(r => (r.File, r.Group)))
+        {
+            var recordedSoFar = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var rule in group)
+            {
+                var recordedNames = PromQlMetricNames.Extract(rule.Expr)
+                    .Where(name => name.Contains(':', StringComparison.Ordinal) && !ThresholdName().IsMatch(name));
+                problems.AddRange(recordedNames.Where(name => !recordedSoFar.Contains(name))
+                    .Select(name => $"{rule.Describe()} reads {name}, not recorded before it in its group"));
+                if (rule.Record is not null)
+                {
+                    recordedSoFar.Add(rule.Record);
+                }
+            }
+        }
+
+        Assert.Empty(problems);
+    }
+
     [GeneratedRegex(@"queue_job:alert_threshold:[a-z0-9_]+")]
     private static partial Regex ThresholdName();
 }
