@@ -1,0 +1,75 @@
+using Dapper;
+using Npgsql;
+
+namespace QueueExporter.QueueJob.Connection;
+
+/// <summary>
+/// Which databases to work on: the ones named, or — when none is named — every database on the server
+/// that has a queue_job table (as OCA's runner finds the databases with queue_job installed).
+/// The list is sorted, because runners take leader locks in that order to avoid deadlocks between them.
+/// </summary>
+public sealed class QueueJobDatabases
+{
+    private const string ListDatabasesSql = "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname";
+    private const string HasTableSql = "SELECT to_regclass('queue_job') IS NOT NULL";
+
+    private readonly DatabaseEndpoint _endpoint;
+    private readonly IReadOnlyList<string> _named;
+    private readonly string _applicationName;
+
+    /// <summary>Names to use as given, or an empty list for discovery.</summary>
+    public QueueJobDatabases(DatabaseEndpoint endpoint, IReadOnlyList<string> named, string applicationName)
+    {
+        _endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
+        _named = named ?? throw new ArgumentNullException(nameof(named));
+        _applicationName = applicationName;
+    }
+
+    /// <summary>The named databases, else the endpoint's own database, else discovery.</summary>
+    public async Task<IReadOnlyList<string>> ResolveAsync(CancellationToken cancellationToken)
+    {
+        if (_named.Count > 0)
+        {
+            return [.. _named.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        }
+
+        if (_endpoint.Database is { } single)
+        {
+            return [single];
+        }
+
+        return await DiscoverAsync(cancellationToken);
+    }
+
+    /// <summary>Every database on the server that has a queue_job table.</summary>
+    public async Task<IReadOnlyList<string>> DiscoverAsync(CancellationToken cancellationToken)
+    {
+        List<string> candidates;
+        await using (var maintenance = new NpgsqlConnection(_endpoint.WithDatabase("postgres").ToConnectionString(_applicationName, pooling: false)))
+        {
+            await maintenance.OpenAsync(cancellationToken);
+            candidates = (await maintenance.QueryAsync<string>(new CommandDefinition(ListDatabasesSql, cancellationToken: cancellationToken))).ToList();
+        }
+
+        var found = new List<string>();
+        foreach (var name in candidates)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(_endpoint.WithDatabase(name).ToConnectionString(_applicationName, pooling: false));
+                await connection.OpenAsync(cancellationToken);
+                if (await connection.ExecuteScalarAsync<bool>(new CommandDefinition(HasTableSql, cancellationToken: cancellationToken)))
+                {
+                    found.Add(name);
+                }
+            }
+            catch (NpgsqlException)
+            {
+                // A database we may not enter, or one dropped or restarting meanwhile, is skipped now
+                // and found again by the next discovery if it has queue_job.
+            }
+        }
+
+        return found;
+    }
+}

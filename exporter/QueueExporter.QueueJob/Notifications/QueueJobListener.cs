@@ -1,0 +1,161 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using QueueExporter.QueueJob.Connection;
+
+namespace QueueExporter.QueueJob.Notifications;
+
+/// <summary>
+/// Listens to <c>queue_job</c> notifications on one dedicated connection and never gives up: a lost
+/// connection is reopened with capped, jittered exponential backoff. NOTIFY is only a fast path —
+/// notifications sent while no session listens are lost — so every (re)connection is announced with
+/// <see cref="ListenerConnected"/>, on which the consumer resynchronises from the table.
+/// Events are written to an unbounded channel in order; a consumer that wants larger batches drains
+/// <see cref="Events"/> with TryRead and merges consecutive <see cref="NotificationBatch"/> events.
+/// </summary>
+public sealed partial class QueueJobListener
+{
+    private readonly QueueJobListenerOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly Channel<ListenerEvent> _events = Channel.CreateUnbounded<ListenerEvent>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly List<string> _pending = [];
+    private bool _hasListened;
+
+    /// <summary>Creates a listener; nothing connects until <see cref="RunAsync"/>.</summary>
+    public QueueJobListener(QueueJobListenerOptions options, ILogger<QueueJobListener>? logger = null, TimeProvider? clock = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    /// <summary>What happened, in order. Completed when <see cref="RunAsync"/> returns.</summary>
+    public ChannelReader<ListenerEvent> Events => _events.Reader;
+
+    /// <summary>Whether LISTEN is active right now.</summary>
+    public bool IsListening { get; private set; }
+
+    /// <summary>Runs until cancelled; cancellation is the normal way out.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var backoff = new ReconnectBackoff(_options.InitialReconnectDelay, _options.MaxReconnectDelay);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                TimeSpan delay;
+                try
+                {
+                    var outcome = await ListenOnceAsync(backoff, cancellationToken);
+                    if (outcome == SessionOutcome.Standby)
+                    {
+                        delay = _options.StandbyRetryInterval;
+                        _events.Writer.TryWrite(new ListenerStandby(delay));
+                    }
+                    else
+                    {
+                        continue;
+                    }
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    IsListening = false;
+                    delay = backoff.NextDelay();
+                    var reason = DatabaseErrorDescriber.Describe(ex, DescribeEndpoint());
+                    LogDisconnected(_logger, _options.Name, reason, delay.TotalSeconds);
+                    _events.Writer.TryWrite(new ListenerDisconnected(reason, delay));
+                }
+
+                await Task.Delay(delay, _clock, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Normal stop.
+        }
+        finally
+        {
+            IsListening = false;
+            _events.Writer.TryComplete();
+        }
+    }
+
+    private async Task<SessionOutcome> ListenOnceAsync(ReconnectBackoff backoff, CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(_options.ConnectionString) { Pooling = false, ApplicationName = _options.ApplicationName };
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            if (_options.PrepareConnectionAsync is { } prepare && !await prepare(connection, cancellationToken))
+            {
+                return SessionOutcome.Standby;
+            }
+
+            connection.Notification += (_, e) => _pending.Add(e.Payload);
+            await using (var listen = new NpgsqlCommand($"LISTEN \"{_options.Channel.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection))
+            {
+                await listen.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            var isReconnect = _hasListened;
+            _hasListened = true;
+            IsListening = true;
+            backoff.Reset();
+            LogListening(_logger, _options.Name, isReconnect);
+            _events.Writer.TryWrite(new ListenerConnected(isReconnect));
+            await PumpAsync(connection, cancellationToken);
+            return SessionOutcome.Listened;
+        }
+        finally
+        {
+            IsListening = false;
+            _options.ConnectionClosed?.Invoke();
+        }
+    }
+
+    private async Task PumpAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var received = await connection.WaitAsync(_options.KeepAliveInterval, cancellationToken);
+            if (!received)
+            {
+                await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                await ping.ExecuteScalarAsync(cancellationToken);
+            }
+
+            Flush();
+        }
+    }
+
+    private void Flush()
+    {
+        for (var start = 0; start < _pending.Count; start += _options.MaxBatchSize)
+        {
+            var count = Math.Min(_options.MaxBatchSize, _pending.Count - start);
+            _events.Writer.TryWrite(new NotificationBatch(_pending.GetRange(start, count)));
+        }
+
+        _pending.Clear();
+    }
+
+    private DatabaseEndpoint DescribeEndpoint() => DatabaseEndpoint.Parse(_options.ConnectionString);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "listening to queue_job on {Database} (reconnect: {IsReconnect})")]
+    private static partial void LogListening(ILogger logger, string database, bool isReconnect);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "queue_job listener on {Database} lost its connection: {Reason}; retrying in {RetrySeconds:0.0} s")]
+    private static partial void LogDisconnected(ILogger logger, string database, string reason, double retrySeconds);
+
+    private enum SessionOutcome
+    {
+        Listened,
+        Standby,
+    }
+}
