@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace QueueExporter.IntegrationTests.Monitoring;
 
 /// <summary>The example alertmanager.yml: valid for the real amtool, and it routes by severity.</summary>

@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace QueueExporter.IntegrationTests.Monitoring;
 
 /// <summary>

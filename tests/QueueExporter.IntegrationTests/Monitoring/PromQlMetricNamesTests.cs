@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace QueueExporter.IntegrationTests.Monitoring;
 
 /// <summary>The metric-name extraction behind <see cref="MetricNamesTests"/>, on our own constructs.</summary>

@@ -1,4 +1,3 @@
-using Xunit;
 using YamlDotNet.RepresentationModel;
 
 namespace QueueExporter.IntegrationTests.Monitoring;
