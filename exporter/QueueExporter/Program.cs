@@ -1,1 +1,10 @@
-return 0;
+using System.CommandLine;
+using QueueExporter.Commands;
+
+// Wiring only: each subcommand lives in Commands/ and builds its own options and services.
+var root = new RootCommand("queue-exporter: job runner, worker and monitoring for PostgreSQL queue_job tables (OCA queue_job, Odoo 12.0-18.0)");
+root.Subcommands.Add(SchemaCommand.Create());
+root.Subcommands.Add(EnqueueCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
+
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The README's demo command: the whole pipeline on this machine.
+#   ./demo.sh                       run until Ctrl-C
+#   ./demo.sh --duration 60         stop by itself after 60 s
+#   ./demo.sh --database-url URL    use an existing database (its queue_job table is installed if missing)
+# It installs what is missing, builds, creates a throwaway PostgreSQL cluster (removed at the end),
+# starts the worker (demo handlers), the runner and the scraper, and Prometheus + Alertmanager with the
+# project's configuration when they are installed, then feeds jobs and prints a live summary.
+set -euo pipefail
+cd "$(dirname "$0")"
+root="$PWD"
+
+duration=0; database_url=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --duration) duration="${2:?}"; shift 2 ;;
+    --database-url) database_url="${2:?}"; shift 2 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+scripts/install-prerequisites.sh
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+echo "demo: building…"
+dotnet build exporter/QueueExporter -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+qe=(dotnet "$root/exporter/QueueExporter/bin/Release/net10.0/queue-exporter.dll")
+
+work="$(mktemp -d /tmp/queue-exporter-demo.XXXXXX)"
+mkdir -p "$work/logs"
+pids=()
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)); }
+
+cleanup() {
+  trap - INT TERM EXIT
+  echo; echo "demo: stopping…"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [[ -z "$database_url" ]] && scripts/throwaway-postgres.sh stop "$work/pg" || true
+  rm -rf "$work"
+  echo "demo: stopped, everything removed"
+}
+trap cleanup INT TERM EXIT
+
+if [[ -z "$database_url" ]]; then
+  pg_port="$(free_port)"
+  echo "demo: starting a throwaway PostgreSQL on 127.0.0.1:$pg_port"
+  scripts/throwaway-postgres.sh start "$work/pg" "$pg_port"
+  "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE demo" postgres
+  database_url="postgres://postgres@127.0.0.1:$pg_port/demo"
+fi
+"${qe[@]}" schema install --database-url "$database_url"
+
+worker_port="$(free_port)"; runner_port="$(free_port)"; scraper_port="$(free_port)"
+"${qe[@]}" worker --database-url "$database_url" --listen "127.0.0.1:$worker_port" --demo-handlers >"$work/logs/worker.log" 2>&1 & pids+=($!)
+"${qe[@]}" runner --database-url "$database_url" --channels "root:4,root.mail:2,root.edi:1:sequential,root.reports:1:throttle=1" \
+  --worker-url "http://127.0.0.1:$worker_port" --listen "127.0.0.1:$runner_port" --log-format odoo >"$work/logs/runner.log" 2>&1 & pids+=($!)
+"${qe[@]}" scrape --database-url "$database_url" --listen "127.0.0.1:$scraper_port" --log-file "$work/logs/runner.log" >"$work/logs/scraper.log" 2>&1 & pids+=($!)
+
+urls=("http://127.0.0.1:$runner_port/metrics" "http://127.0.0.1:$worker_port/metrics" "http://127.0.0.1:$scraper_port/metrics")
+if command -v prometheus >/dev/null && [[ -f deploy/prometheus/prometheus.demo.yml.tmpl ]]; then
+  prom_port="$(free_port)"; am_port="$(free_port)"
+  sed -e "s/@RUNNER@/127.0.0.1:$runner_port/; s/@WORKER@/127.0.0.1:$worker_port/; s/@SCRAPER@/127.0.0.1:$scraper_port/; s/@ALERTMANAGER@/127.0.0.1:$am_port/; s|@ROOT@|$root|g" \
+    deploy/prometheus/prometheus.demo.yml.tmpl >"$work/prometheus.yml"
+  prometheus-alertmanager --config.file=deploy/alertmanager/alertmanager.yml --storage.path="$work/am" \
+    --web.listen-address="127.0.0.1:$am_port" --cluster.listen-address= >"$work/logs/alertmanager.log" 2>&1 & pids+=($!)
+  prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/prom" \
+    --web.listen-address="127.0.0.1:$prom_port" >"$work/logs/prometheus.log" 2>&1 & pids+=($!)
+  urls+=("http://127.0.0.1:$prom_port/alerts (Prometheus)" "http://127.0.0.1:$am_port (Alertmanager)")
+fi
+
+show=(); for u in "${urls[@]}"; do show+=(--show-url "$u"); done
+echo "demo: logs in $work/logs"
+"${qe[@]}" demo --database-url "$database_url" --duration "$duration" "${show[@]}"

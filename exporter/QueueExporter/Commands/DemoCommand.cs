@@ -1,0 +1,110 @@
+using System.CommandLine;
+using Npgsql;
+using QueueExporter.Demo;
+using QueueExporter.QueueJob.Enqueue;
+using QueueExporter.QueueJob.Schema;
+
+namespace QueueExporter.Commands;
+
+/// <summary>
+/// <c>queue-exporter demo</c>: feeds a realistic stream of jobs into one database and prints a live
+/// summary. ./demo.sh starts the runner, worker and scraper around it; on its own it feeds any
+/// queue_job database whose workers know the <c>queue.demo.*</c> functions.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var options = new DatabaseOptions();
+        var duration = new Option<int>("--duration") { Description = "Stop after this many seconds (0: run until Ctrl-C).", DefaultValueFactory = _ => 0 };
+        var rate = new Option<double>("--ticks-per-second") { Description = "How often a handful of jobs is added (bursts of 150 come about one tick in 40).", DefaultValueFactory = _ => 4 };
+        var summaryEvery = new Option<int>("--summary-seconds") { Description = "Seconds between two summary lines.", DefaultValueFactory = _ => 2 };
+        var metrics = new Option<string[]>("--show-url") { Description = "A URL to print with the summary header (repeatable), e.g. the /metrics endpoints." };
+        var seed = new Option<int?>("--seed") { Description = "Random seed, for a reproducible stream." };
+
+        var command = new Command("demo", "Feed a realistic, varied stream of queue.demo.* jobs (several channels, priorities, etas, failures, retries, bursts) and print a live summary.");
+        options.AddTo(command);
+        foreach (var option in (Option[])[duration, rate, summaryEvery, metrics, seed])
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, cancellationToken) => CommandFailure.RunAsync(async () =>
+        {
+            var endpoint = options.ResolveEndpoint(parse);
+            var database = parse.GetValue(options.Databases) is { Length: > 0 } named ? named[0] : endpoint.Database
+                ?? throw new ArgumentException("name the database: --database NAME or a URL ending in /NAME");
+            var ticksPerSecond = parse.GetValue(rate) is var r and > 0 and <= 1000 ? r : throw new ArgumentException("--ticks-per-second must be between 0 and 1000");
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (parse.GetValue(duration) is > 0 and var seconds)
+            {
+                stop.CancelAfter(TimeSpan.FromSeconds(seconds));
+            }
+
+            foreach (var url in parse.GetValue(metrics) ?? [])
+            {
+                Console.WriteLine($"metrics: {url}");
+            }
+
+            Console.WriteLine($"feeding database \"{database}\" at {endpoint.Host}:{endpoint.Port}; channels {DemoJobMix.ChannelConfiguration}; Ctrl-C stops");
+            var dataSource = NpgsqlDataSource.Create(endpoint.WithDatabase(database).ToConnectionString("queue-exporter-demo"));
+            await using (dataSource)
+            {
+                var feed = FeedAsync(dataSource, new DemoJobMix(parse.GetValue(seed) is { } s ? new Random(s) : new Random()), TimeSpan.FromSeconds(1 / ticksPerSecond), stop.Token);
+                var summary = SummariseAsync(dataSource, TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(summaryEvery))), stop.Token);
+                await Task.WhenAll(feed, summary);
+            }
+
+            Console.WriteLine("demo feeder stopped");
+            return 0;
+        }, () => options.ResolveEndpoint(parse)));
+        return command;
+    }
+
+    private static async Task FeedAsync(NpgsqlDataSource dataSource, DemoJobMix mix, TimeSpan tick, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var enqueuer = new JobEnqueuer(await SchemaDetector.DetectAsync(connection, cancellationToken));
+        using var timer = new PeriodicTimer(tick);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await enqueuer.EnqueueManyAsync(connection, mix.NextTick(DateTimeOffset.UtcNow), null, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Duration elapsed or Ctrl-C.
+        }
+    }
+
+    private static async Task SummariseAsync(NpgsqlDataSource dataSource, TimeSpan every, CancellationToken cancellationToken)
+    {
+        var started = DateTimeOffset.UtcNow;
+        long previousDone = -1;
+        using var timer = new PeriodicTimer(every);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                    var (counts, failures) = await DemoSummary.ReadAsync(connection, cancellationToken);
+                    var done = counts.TryGetValue("done", out var d) ? d : 0;
+                    Console.WriteLine(DemoSummary.Format(counts, previousDone < 0 ? done : previousDone, every, failures, DateTimeOffset.UtcNow - started));
+                    previousDone = done;
+                }
+                catch (NpgsqlException ex)
+                {
+                    Console.WriteLine($"summary unavailable: {ex.Message.Split('\n')[0]}");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Duration elapsed or Ctrl-C.
+        }
+    }
+}

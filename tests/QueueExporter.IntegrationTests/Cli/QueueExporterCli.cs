@@ -1,0 +1,55 @@
+using System.Diagnostics;
+
+namespace QueueExporter.IntegrationTests.Cli;
+
+/// <summary>Runs the real <c>queue-exporter</c> executable (built beside the tests) as a child process.</summary>
+public static class QueueExporterCli
+{
+    /// <summary>The built queue-exporter.dll next to the test assembly.</summary>
+    public static string DllPath { get; } = Path.Combine(AppContext.BaseDirectory, "queue-exporter.dll");
+
+    /// <summary>A start description for a long-running subcommand (the caller owns the process).</summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(DllPath);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Tests must not pick up the developer's own database settings.
+        start.Environment.Remove("QUEUE_EXPORTER_DATABASE_URL");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        return start;
+    }
+
+    /// <summary>Runs to completion (bounded by <paramref name="timeout"/>) and returns exit code and output.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> arguments, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        using var process = Process.Start(StartInfo(arguments, environment)) ?? throw new InvalidOperationException("could not start queue-exporter");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"queue-exporter {string.Join(' ', arguments)} did not finish in time");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
