@@ -62,7 +62,7 @@ export function queueRunner(): dashboard.DashboardBuilder {
     .withRow(new dashboard.RowBuilder('Channels and dispatch'))
     .withPanel(timeSeriesPanel({
       title: 'Channel capacity vs running vs queued',
-      description: 'Per channel: its configured capacity (dashed when compared), and the runner\'s jobs by state (queued: runnable and waiting for a slot; running: dispatched; failed; waiting for their eta). Running at capacity with a queue is a saturated channel.',
+      description: 'Per channel: its configured capacity (0 means unlimited), and the runner\'s jobs by state: queued (runnable, waiting for a slot), running (dispatched; includes subchannels), failed, waiting_eta. Running at capacity with a queue is a saturated channel.',
       unit: 'short', width: 24,
       queries: [
         { expr: `max by (channel) (queue_runner_channel_capacity{${channelFilter}})`, legend: '{{channel}} capacity' },
@@ -77,7 +77,7 @@ export function queueRunner(): dashboard.DashboardBuilder {
     }))
     .withPanel(timeSeriesPanel({
       title: 'Dispatches per minute by outcome',
-      description: 'runjob HTTP calls per minute, per database, channel and outcome (accepted, HTTP error, connection error, timeout). Connection errors put the job back to pending.',
+      description: 'Dispatch attempts per minute, per database, channel and outcome: ok, http_error, timeout (the worker keeps running the job), connection_error (the job goes back to pending), not_pending (the guarded update found the job already taken).',
       unit: 'cpm', stacked: true,
       queries: [{ expr: `sum by (database, channel, outcome) (rate(queue_runner_dispatches_total{${databaseFilter}, ${channelFilter}}[$__rate_interval])) * 60`, legend: '{{database}} {{channel}} {{outcome}}' }],
     }))
