@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
 
 namespace QueueExporter.IntegrationTests.Monitoring;
@@ -6,11 +7,15 @@ namespace QueueExporter.IntegrationTests.Monitoring;
 /// <summary>
 /// The real `prometheus` on loopback, configured from the shipped files: deploy/prometheus/
 /// prometheus.yml with its scrape targets pointed at the test's processes, and the shipped rules
-/// with every `for:` shortened and chosen thresholds overridden (through thresholds.rules.yml,
-/// as an operator would), so that alerts fire within seconds. Scrapes and evaluations every second.
+/// run 60 times faster: every `for:`, range window and offset in minutes becomes as many seconds,
+/// and every threshold in seconds is divided by 60 (through thresholds.rules.yml, as an operator
+/// would override it). The logic is the shipped one; a minute of production is a second here.
+/// Scrapes and evaluations every second.
 /// </summary>
-internal sealed class PrometheusTestServer : IAsyncDisposable
+internal sealed partial class PrometheusTestServer : IAsyncDisposable
 {
+    private const double TimeCompression = 60;
+
     private readonly TestServerProcess _process;
     private readonly HttpClient _http;
 
@@ -26,12 +31,10 @@ internal sealed class PrometheusTestServer : IAsyncDisposable
 
     /// <param name="targets">scrape job name (as in the shipped prometheus.yml) -> host:port; jobs not named are dropped.</param>
     /// <param name="alertmanager">host:port of an Alertmanager, or null for none.</param>
-    /// <param name="alertFor">replaces every alert's `for:`.</param>
-    /// <param name="thresholds">threshold record name -> value, replacing the shipped value.</param>
+    /// <param name="thresholds">threshold record name -> value (already in compressed time), replacing the shipped value.</param>
     public static async Task<PrometheusTestServer> StartAsync(
         IReadOnlyDictionary<string, string> targets,
         string? alertmanager = null,
-        string alertFor = "2s",
         IReadOnlyDictionary<string, double>? thresholds = null)
     {
         var process = await TestServerProcess.StartAsync(
@@ -45,7 +48,7 @@ internal sealed class PrometheusTestServer : IAsyncDisposable
                 "--log.level=warn",
             ],
             "-/ready",
-            dir => WriteConfiguration(dir, targets, alertmanager, alertFor, thresholds ?? new Dictionary<string, double>()));
+            dir => WriteConfiguration(dir, targets, alertmanager, thresholds ?? new Dictionary<string, double>()));
         return new PrometheusTestServer(process);
     }
 
@@ -95,7 +98,7 @@ internal sealed class PrometheusTestServer : IAsyncDisposable
     }
 
     private static void WriteConfiguration(
-        DirectoryInfo dir, IReadOnlyDictionary<string, string> targets, string? alertmanager, string alertFor,
+        DirectoryInfo dir, IReadOnlyDictionary<string, string> targets, string? alertmanager,
         IReadOnlyDictionary<string, double> thresholds)
     {
         var ruleFiles = new YamlSequenceNode();
@@ -106,15 +109,25 @@ internal sealed class PrometheusTestServer : IAsyncDisposable
             foreach (var rule in YamlDocuments.Sequence(rules, "groups").OfType<YamlMappingNode>()
                          .SelectMany(group => YamlDocuments.Sequence(group, "rules").OfType<YamlMappingNode>()))
             {
-                if (YamlDocuments.Scalar(rule, "alert") is not null)
+                if (YamlDocuments.Scalar(rule, "for") is { } forDuration)
                 {
-                    rule.Children[new YamlScalarNode("for")] = new YamlScalarNode(alertFor);
+                    rule.Children[new YamlScalarNode("for")] = new YamlScalarNode(MinutesToSeconds().Replace(forDuration, "${n}s"));
                 }
 
-                if (YamlDocuments.Scalar(rule, "record") is { } record && thresholds.TryGetValue(record, out var value))
+                var expr = MinutesToSeconds().Replace(YamlDocuments.Scalar(rule, "expr") ?? "", "${n}s");
+                if (YamlDocuments.Scalar(rule, "record") is { } record)
                 {
-                    rule.Children[new YamlScalarNode("expr")] = new YamlScalarNode(FormattableString.Invariant($"vector({value})"));
+                    if (thresholds.TryGetValue(record, out var value))
+                    {
+                        expr = FormattableString.Invariant($"vector({value})");
+                    }
+                    else if (record.EndsWith("_seconds", StringComparison.Ordinal) && ThresholdValue().Match(expr) is { Success: true } shippedValue)
+                    {
+                        expr = FormattableString.Invariant($"vector({double.Parse(shippedValue.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture) / TimeCompression})");
+                    }
                 }
+
+                rule.Children[new YamlScalarNode("expr")] = new YamlScalarNode(expr);
             }
 
             Save(rules, copy);
@@ -150,6 +163,13 @@ internal sealed class PrometheusTestServer : IAsyncDisposable
         config.Children[new YamlScalarNode("scrape_configs")] = jobs;
         Save(config, Path.Combine(dir.FullName, "prometheus.yml"));
     }
+
+    // "15m" in a range, an offset or a for: -> "15s". The shipped rules use minutes only.
+    [GeneratedRegex(@"(?<n>\b[0-9]+)m\b")]
+    private static partial Regex MinutesToSeconds();
+
+    [GeneratedRegex(@"^\s*vector\((?<value>[0-9.]+)\)\s*$")]
+    private static partial Regex ThresholdValue();
 
     private static YamlMappingNode StaticTargets(string target) =>
         new("static_configs", new YamlSequenceNode(new YamlMappingNode("targets", new YamlSequenceNode(new YamlScalarNode(target)))));

@@ -35,7 +35,7 @@ public sealed class ThresholdOverrideTests
                       - eval_time: 11m
                         alertname: QueueJobQueueStuck
                         exp_alerts:
-                          - exp_labels: {severity: critical, database: odoo, channel: root}
+                          - exp_labels: {severity: critical, cause: oldest_pending_age, database: odoo, channel: root}
                             exp_annotations:
                               summary: "Channel root in odoo is stuck"
                               description: "The oldest runnable pending job in channel root of odoo has waited 11m 0s and the channel completed no job (done, failed or cancelled) in the last 15 minutes."
