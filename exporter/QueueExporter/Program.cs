@@ -6,5 +6,6 @@ var root = new RootCommand("queue-exporter: job runner, worker and monitoring fo
 root.Subcommands.Add(SchemaCommand.Create());
 root.Subcommands.Add(EnqueueCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(WorkerCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

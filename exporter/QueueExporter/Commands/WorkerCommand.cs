@@ -1,0 +1,92 @@
+using System.CommandLine;
+using QueueExporter.QueueJob.Logging;
+using QueueExporter.Worker;
+
+namespace QueueExporter.Commands;
+
+/// <summary>
+/// <c>queue-exporter worker</c>: serves <c>GET /queue_job/runjob</c> as an Odoo HTTP worker does, so that
+/// any queue_job runner (ours or OCA's) can run .NET job handlers; metrics at <c>/metrics</c>.
+/// </summary>
+internal static class WorkerCommand
+{
+    private const string AuthUserVariable = "ODOO_QUEUE_JOB_HTTP_AUTH_USER";
+    private const string AuthPasswordVariable = "ODOO_QUEUE_JOB_HTTP_AUTH_PASSWORD";
+
+    public static Command Create()
+    {
+        var database = new DatabaseOptions();
+        var listen = new Option<string>("--listen")
+        {
+            Description = $"Address and port to listen on, host:port (port 0: any free port). Default {WorkerOptions.DefaultListen}, Odoo's port, so a runner's default worker URL reaches this worker.",
+            DefaultValueFactory = _ => WorkerOptions.DefaultListen,
+        };
+        var demoHandlers = new Option<bool>("--demo-handlers")
+        {
+            Description = "Register the demo job functions queue.demo.quick, queue.demo.slow (waits args[0] s), queue.demo.fail and queue.demo.flaky (retries args[0] times).",
+        };
+        var authUser = new Option<string?>("--http-auth-user")
+        {
+            Description = $"Require HTTP basic auth with this user on /queue_job/runjob (default ${AuthUserVariable}, as the runner sends it).",
+        };
+        var authPassword = new Option<string?>("--http-auth-password")
+        {
+            Description = $"The basic-auth password (default ${AuthPasswordVariable}).",
+        };
+        var retryDelay = new Option<double>("--default-retry-delay")
+        {
+            Description = "Seconds before the next attempt after a retryable error, for functions without a retry pattern (Odoo's default: 600).",
+            DefaultValueFactory = _ => 600,
+        };
+
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = $"Console log format: {string.Join(", ", LoggingSetup.Formats)} (odoo: Odoo's own line format, readable by existing log tooling).",
+            DefaultValueFactory = _ => "simple",
+        };
+
+        var command = new Command("worker", "Run queue_job jobs: serve GET /queue_job/runjob?db=&job_uuid= (lock, started, handler, done/retry/failed, release dependents) and /metrics.");
+        database.AddTo(command);
+        foreach (var option in (Option[])[listen, demoHandlers, authUser, authPassword, retryDelay, logFormat])
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, cancellationToken) => CommandFailure.RunAsync(
+            async () =>
+            {
+                var environment = DatabaseOptions.EnvironmentVariables();
+                var options = new WorkerOptions
+                {
+                    Endpoint = database.ResolveEndpoint(parse),
+                    Databases = parse.GetValue(database.Databases) ?? [],
+                    Listen = parse.GetValue(listen)!,
+                    DemoHandlers = parse.GetValue(demoHandlers),
+                    HttpAuthUser = parse.GetValue(authUser) ?? environment.GetValueOrDefault(AuthUserVariable),
+                    HttpAuthPassword = parse.GetValue(authPassword) ?? environment.GetValueOrDefault(AuthPasswordVariable),
+                    DefaultRetryDelay = parse.GetValue(retryDelay) is var seconds && seconds >= 0
+                        ? TimeSpan.FromSeconds(seconds)
+                        : throw new ArgumentException($"--default-retry-delay must not be negative, got {seconds}"),
+                };
+                var format = parse.GetValue(logFormat)!;
+                if (!LoggingSetup.Formats.Contains(format))
+                {
+                    throw new ArgumentException($"--log-format must be one of {string.Join(", ", LoggingSetup.Formats)}, got '{format}'");
+                }
+
+                await using var host = await WorkerHost.StartAsync(options, configureLogging: logging => logging.AddQueueExporterConsole(format), cancellationToken: cancellationToken);
+                try
+                {
+                    await host.WaitForShutdownAsync(cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Ctrl-C or SIGTERM: the normal way out; disposal stops the host and requeues running jobs.
+                }
+
+                return 0;
+            },
+            () => database.ResolveEndpoint(parse)));
+        return command;
+    }
+}
