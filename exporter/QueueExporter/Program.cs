@@ -5,6 +5,7 @@ using QueueExporter.Commands;
 var root = new RootCommand("queue-exporter: job runner, worker and monitoring for PostgreSQL queue_job tables (OCA queue_job, Odoo 12.0-18.0)");
 root.Subcommands.Add(SchemaCommand.Create());
 root.Subcommands.Add(EnqueueCommand.Create());
+root.Subcommands.Add(ScrapeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(WorkerCommand.Create());
 

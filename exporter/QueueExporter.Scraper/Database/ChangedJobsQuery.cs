@@ -1,0 +1,80 @@
+using Npgsql;
+using QueueExporter.QueueJob.Schema;
+using QueueExporter.QueueJob.Time;
+
+namespace QueueExporter.Scraper.Database;
+
+/// <summary>
+/// Reads the rows the completion follower needs: changed jobs by uuid (one query per batch, via
+/// the uuid index) and the uuid/state of every job not yet completed (via the state index).
+/// Columns a table's version lacks are read as NULL.
+/// </summary>
+public sealed class ChangedJobsQuery
+{
+    /// <summary>States of jobs that may still complete.</summary>
+    public static readonly IReadOnlyList<string> UnfinishedStates =
+        [JobStates.WaitDependencies, JobStates.Pending, JobStates.Enqueued, JobStates.Started];
+
+    private readonly string _byUuidSql;
+
+    /// <summary>Prepares the statements for the columns <paramref name="schema"/> has.</summary>
+    public ChangedJobsQuery(QueueJobSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        string Column(string name, string type) => schema.HasColumn(name) ? name : $"NULL::{type}";
+        _byUuidSql = $"""
+            SELECT uuid, state, coalesce(channel, 'root'), {Column("exc_name", "varchar")}, {Column("exec_time", "float8")},
+                   date_created, eta, date_started, date_done, {Column("date_cancelled", "timestamp")}
+            FROM queue_job
+            WHERE uuid = ANY(@uuids)
+            """;
+    }
+
+    /// <summary>Reads the rows of <paramref name="uuids"/> that still exist.</summary>
+    public async Task<IReadOnlyList<JobRow>> ReadByUuidAsync(NpgsqlConnection connection, IReadOnlyCollection<string> uuids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(uuids);
+        await using var command = new NpgsqlCommand(_byUuidSql, connection);
+        command.Parameters.AddWithValue("uuids", uuids.ToArray());
+        var rows = new List<JobRow>(uuids.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new JobRow(
+                reader.GetString(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetDouble(4),
+                Time(reader, 5),
+                Time(reader, 6),
+                Time(reader, 7),
+                Time(reader, 8),
+                Time(reader, 9)));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Reads uuid and state of every job that may still complete.</summary>
+    public static async Task<IReadOnlyList<(string Uuid, string State)>> ReadUnfinishedAsync(
+        NpgsqlConnection connection,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand("SELECT uuid, state FROM queue_job WHERE state = ANY(@states)", connection);
+        command.Parameters.AddWithValue("states", UnfinishedStates.ToArray());
+        var jobs = new List<(string, string)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            jobs.Add((reader.GetString(0), reader.GetString(1)));
+        }
+
+        return jobs;
+    }
+
+    private static DateTimeOffset? Time(NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : DbTime.FromDb(reader.GetDateTime(ordinal));
+}

@@ -1,0 +1,14 @@
+namespace QueueExporter.Scraper.Database;
+
+/// <summary>One job that reached done, failed or cancelled, counted once.</summary>
+/// <param name="Channel">The job's channel.</param>
+/// <param name="State">done, failed or cancelled.</param>
+/// <param name="DurationSeconds">Execution time of a done job (exec_time, else date_done - date_started), when known.</param>
+/// <param name="WaitSeconds">From runnable (later of date_created and eta) to date_started, when known.</param>
+/// <param name="ExceptionLabel">For a failed job, the bounded exception label; else null.</param>
+public sealed record JobCompletion(
+    string Channel,
+    string State,
+    double? DurationSeconds,
+    double? WaitSeconds,
+    string? ExceptionLabel);

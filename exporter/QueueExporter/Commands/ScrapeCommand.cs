@@ -1,0 +1,183 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using QueueExporter.QueueJob.Logging;
+using Prometheus;
+using QueueExporter.QueueJob.Connection;
+using QueueExporter.Scraper;
+using QueueExporter.Scraper.Http;
+
+namespace QueueExporter.Commands;
+
+/// <summary><c>queue-exporter scrape</c>: the sidecar that exports queue_job state and log events on /metrics.</summary>
+public static class ScrapeCommand
+{
+    /// <summary>Environment variable read for the basic-auth password when --auth-password is not given (keeps it out of ps).</summary>
+    public const string AuthPasswordEnvironmentVariable = "QUEUE_EXPORTER_AUTH_PASSWORD";
+
+    private static readonly DatabaseOptions DatabaseSelection = new();
+
+    private static readonly Option<bool> NoDatabase = new("--no-database")
+    {
+        Description = "Do not read any database: only follow --log-file.",
+    };
+
+    private static readonly Option<string[]> LogFile = new("--log-file")
+    {
+        Description = "Odoo log file to follow like tail -F, from its end (repeatable): counts lines by level and queue_job events.",
+    };
+
+    private static readonly Option<string> Listen = new("--listen")
+    {
+        Description = $"host:port serving /metrics. Default {ScraperOptions.DefaultListen} (loopback only).",
+        DefaultValueFactory = _ => ScraperOptions.DefaultListen,
+    };
+
+    private static readonly Option<TimeSpan> Interval = DurationOption(
+        "--interval",
+        "How often active-state counts, ages and runner sessions are read from each database (e.g. 15s, 500ms, 1m).",
+        ScraperOptions.DefaultRefreshInterval);
+
+    private static readonly Option<TimeSpan> TerminalInterval = DurationOption(
+        "--terminal-interval",
+        "How often done/cancelled totals are counted; these rows are most of the table, so keep it slow. 0 disables them.",
+        ScraperOptions.DefaultTerminalInterval);
+
+    private static readonly Option<TimeSpan> StatementTimeout = DurationOption(
+        "--statement-timeout",
+        "Server-side statement_timeout of every query the scraper sends.",
+        ScraperOptions.DefaultStatementTimeout);
+
+    private static readonly Option<string> LogFormat = new("--log-format")
+    {
+        Description = $"Format of the exporter's own log lines on stderr: {string.Join(", ", LoggingSetup.Formats)}.",
+        DefaultValueFactory = _ => "simple",
+    };
+
+    private static readonly Option<string?> AuthUser = new("--auth-user")
+    {
+        Description = "Require HTTP basic auth on /metrics with this user (with --auth-password).",
+    };
+
+    private static readonly Option<string?> AuthPassword = new("--auth-password")
+    {
+        Description = $"Password for --auth-user. Default: ${AuthPasswordEnvironmentVariable} (preferable: the command line is visible to other users).",
+    };
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var command = new Command("scrape", "Export queue_job state, completions and Odoo log events on /metrics (read-only; runs beside any queue_job runner).")
+        {
+            NoDatabase, LogFile, Listen, Interval, TerminalInterval, StatementTimeout, AuthUser, AuthPassword, LogFormat,
+        };
+        DatabaseSelection.AddTo(command);
+        command.SetAction((parse, cancellationToken) => CommandFailure.RunAsync(
+            () => RunAsync(parse, cancellationToken),
+            () => DatabaseSelection.ResolveEndpoint(parse)));
+        return command;
+    }
+
+    /// <summary>Builds the web application that serves /metrics and runs the scraper's loops.</summary>
+    public static WebApplication Build(ScraperOptions options, DatabaseEndpoint? endpoint, CollectorRegistry registry, string logFormat = "simple")
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.AddQueueExporterConsole(logFormat);
+        ScraperOptions.TryParseListen(options.Listen, out var host, out var port);
+        builder.WebHost.UseUrls(FormattableString.Invariant($"http://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}"));
+        builder.Services.AddQueueJobScraper(options, endpoint, registry);
+        var app = builder.Build();
+        app.MapQueueJobMetrics(options, registry);
+        return app;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var options = new ScraperOptions
+        {
+            ReadDatabases = !parse.GetValue(NoDatabase),
+            Listen = parse.GetValue(Listen) ?? ScraperOptions.DefaultListen,
+            RefreshInterval = parse.GetValue(Interval),
+            TerminalInterval = parse.GetValue(TerminalInterval),
+            StatementTimeout = parse.GetValue(StatementTimeout),
+            AuthUser = parse.GetValue(AuthUser),
+            AuthPassword = parse.GetValue(AuthPassword) ?? Environment.GetEnvironmentVariable(AuthPasswordEnvironmentVariable),
+        };
+        foreach (var database in parse.GetValue(DatabaseSelection.Databases) ?? [])
+        {
+            options.Databases.Add(database);
+        }
+
+        foreach (var file in parse.GetValue(LogFile) ?? [])
+        {
+            options.LogFiles.Add(file);
+        }
+
+        var endpoint = options.ReadDatabases ? DatabaseSelection.ResolveEndpoint(parse) : null;
+        await using var app = Build(options, endpoint, Metrics.NewCustomRegistry(), parse.GetValue(LogFormat) ?? "simple");
+        try
+        {
+            await app.StartAsync(cancellationToken);
+            foreach (var url in app.Urls)
+            {
+                app.Logger.LogInformation("scrape listening on {Url}{Path}", url.TrimEnd('/'), MetricsEndpointExtensions.MetricsPath);
+            }
+
+            await app.WaitForShutdownAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C or SIGTERM: the normal way out.
+        }
+
+        return 0;
+    }
+
+    private static Option<TimeSpan> DurationOption(string name, string description, TimeSpan defaultValue) => new(name)
+    {
+        Description = $"{description} Default {FormatDuration(defaultValue)}.",
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            var token = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
+            if (TryParseDuration(token, out var value))
+            {
+                return value;
+            }
+
+            result.AddError($"{name}: '{token}' is not a duration (e.g. 500ms, 15s, 5m, 1h; a bare number is seconds).");
+            return default;
+        },
+    };
+
+    private static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        value = default;
+        var (number, scale) = text switch
+        {
+            _ when text.EndsWith("ms", StringComparison.Ordinal) => (text[..^2], 0.001),
+            _ when text.EndsWith('s') => (text[..^1], 1.0),
+            _ when text.EndsWith('m') => (text[..^1], 60.0),
+            _ when text.EndsWith('h') => (text[..^1], 3600.0),
+            _ => (text, 1.0),
+        };
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) || amount < 0 || double.IsInfinity(amount))
+        {
+            return false;
+        }
+
+        value = TimeSpan.FromSeconds(amount * scale);
+        return true;
+    }
+
+    private static string FormatDuration(TimeSpan value) =>
+        value.TotalSeconds >= 60 && value.TotalSeconds % 60 == 0
+            ? FormattableString.Invariant($"{value.TotalMinutes}m")
+            : FormattableString.Invariant($"{value.TotalSeconds}s");
+}
