@@ -8,5 +8,6 @@ root.Subcommands.Add(EnqueueCommand.Create());
 root.Subcommands.Add(ScrapeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(WorkerCommand.Create());
+root.Subcommands.Add(RunnerCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,298 @@
+using QueueExporter.QueueJob.Schema;
+
+namespace QueueExporter.Runner.Channels;
+
+/// <summary>
+/// The runner's decision core: pure, single-threaded, no I/O, time from <see cref="TimeProvider"/>.
+/// It holds every active job of every database keyed by (database, uuid), and answers "which jobs may
+/// start now": a job starts only if its channel and every ancestor up to root accept one more
+/// (capacity, sequential, throttle, paused), pending jobs whose eta is in the future wait, and within
+/// those limits jobs start in (priority, date_created, id) order.
+/// <para>
+/// Unlike OCA, a job counts as running in an ancestor only once it is really dispatched (OCA parks it in
+/// the parent's queue and counts it as running in the child meanwhile); so a better job arriving in a
+/// child later can still overtake, and capacities are exact at every level.
+/// </para>
+/// Each pick costs O(channels + log n): one walk down the (configuration-sized) channel tree comparing
+/// heap heads, then one heap removal. No operation scans jobs, except forgetting a whole database.
+/// </summary>
+public sealed class JobScheduler
+{
+    private readonly ChannelTree _tree;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, DatabaseJobs> _databases = new(StringComparer.Ordinal);
+    private readonly List<string> _databaseNames = [];
+    private string? _lastDatabaseName;
+    private DatabaseJobs? _lastDatabase;
+
+    /// <summary>Builds the channel tree from <paramref name="channels"/> (see <see cref="ChannelConfigurationParser"/>).</summary>
+    public JobScheduler(IReadOnlyList<ChannelConfiguration> channels, TimeProvider time)
+    {
+        _tree = new ChannelTree(channels);
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+    }
+
+    /// <summary>Active jobs held, across databases.</summary>
+    public int JobCount { get; private set; }
+
+    /// <summary>Every channel (configured and implicit), sorted by name.</summary>
+    public IReadOnlyList<ChannelConfiguration> Channels => [.. _tree.Nodes.Select(n => n.Configuration)];
+
+    /// <summary>Records the current facts of one row: adds, moves or forgets the job as its state says.</summary>
+    public void Upsert(in JobFacts facts)
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        var database = DatabaseFor(facts.Database);
+        var etaTicks = facts.Eta?.UtcTicks ?? 0;
+        ScheduledJobState target;
+        switch (facts.State)
+        {
+            case JobStates.Pending:
+                target = etaTicks > now ? ScheduledJobState.WaitingForEta : ScheduledJobState.Ready;
+                break;
+            case JobStates.Enqueued or JobStates.Started:
+                target = ScheduledJobState.Running;
+                break;
+            case JobStates.Failed:
+                target = ScheduledJobState.Failed;
+                break;
+            default:
+                Remove(facts.Database, facts.Uuid);
+                return;
+        }
+
+        var node = _tree.Resolve(facts.Channel);
+        var job = database.GetOrAdd(facts.Uuid, out var added);
+        if (added)
+        {
+            JobCount++;
+        }
+        else
+        {
+            var sameKey = job.Node == node && job.Priority == facts.Priority && job.Id == facts.Id
+                && job.CreatedTicks == facts.DateCreated.UtcTicks && job.EtaTicks == etaTicks;
+            if (sameKey && job.State == target)
+            {
+                return;
+            }
+
+            Detach(job);
+        }
+
+        job.Node = node;
+        job.Priority = facts.Priority;
+        job.Id = facts.Id;
+        job.CreatedTicks = facts.DateCreated.UtcTicks;
+        job.EtaTicks = etaTicks;
+        job.SeenTicks = now;
+        Attach(job, target);
+    }
+
+    /// <summary>Forgets a job (its row is gone, done or cancelled). Returns false when it was unknown.</summary>
+    public bool Remove(string database, string uuid)
+    {
+        if (!_databases.TryGetValue(database, out var jobs) || jobs.Find(uuid) is not { } job)
+        {
+            return false;
+        }
+
+        Detach(job);
+        jobs.Delete(job);
+        JobCount--;
+        return true;
+    }
+
+    /// <summary>Forgets every job of a database (before a full reload, or when it is no longer ours).</summary>
+    public void ForgetDatabase(string database)
+    {
+        if (!_databases.TryGetValue(database, out var jobs))
+        {
+            return;
+        }
+
+        foreach (var job in jobs.All().ToList())
+        {
+            Detach(job);
+            jobs.Delete(job);
+            JobCount--;
+        }
+    }
+
+    /// <summary>Whether the job is held and counted as running (enqueued or started).</summary>
+    public bool IsRunning(string database, string uuid) =>
+        _databases.TryGetValue(database, out var jobs) && jobs.Find(uuid) is { State: ScheduledJobState.Running };
+
+    /// <summary>
+    /// Picks the jobs that may start now, best first, at most <paramref name="max"/>, and counts them as
+    /// running from this moment (the caller dispatches them; the row's next facts correct the model).
+    /// </summary>
+    public IReadOnlyList<RunnableJob> TakeRunnable(int max = int.MaxValue)
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        var taken = new List<RunnableJob>();
+        while (taken.Count < max && Best(_tree.Root, now) is { } job)
+        {
+            job.Node.Ready.Remove(job);
+            job.State = ScheduledJobState.Running;
+            for (var node = job.Node; node is not null; node = node.Parent)
+            {
+                node.Running++;
+                if (node.Configuration.ThrottleSeconds > 0)
+                {
+                    node.ThrottledUntilTicks = now + (node.Configuration.ThrottleSeconds * TimeSpan.TicksPerSecond);
+                }
+            }
+
+            var since = Math.Max(job.SeenTicks, job.EtaTicks);
+            taken.Add(new RunnableJob(_databaseNames[job.DatabaseIndex], job.UuidString, job.Node.Name, new DateTimeOffset(since, TimeSpan.Zero)));
+        }
+
+        return taken;
+    }
+
+    /// <summary>
+    /// When waiting jobs could next become runnable by time alone (an eta or a throttle pause ending);
+    /// null when only a change of facts can free anything. Full channels ask for no timed wake-up.
+    /// </summary>
+    public DateTimeOffset? NextWakeUp()
+    {
+        var ticks = WakeUp(_tree.Root, _time.GetUtcNow().UtcTicks);
+        return ticks == long.MaxValue ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+    }
+
+    /// <summary>Per-channel counters, sorted by channel name.</summary>
+    public IReadOnlyList<ChannelJobCounts> CountChannels()
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        return [.. _tree.Nodes.Select(node =>
+        {
+            PromoteDue(node, now);
+            return new ChannelJobCounts(node.Name, node.Configuration.Capacity, node.Ready.Count, node.Running, node.Failed, node.WaitingForEta.Count);
+        })];
+    }
+
+    private static ScheduledJob? Best(ChannelNode node, long now)
+    {
+        if (!node.Accepts(now))
+        {
+            return null;
+        }
+
+        PromoteDue(node, now);
+        var best = node.Ready.Peek();
+        if (node.Configuration.Sequential && best is not null && node.WaitingForEta.Peek() is { } early
+            && ScheduledJob.CompareByPriority(early, best) < 0)
+        {
+            // A sequential channel keeps its order: the job that comes first waits for its eta, and so does everything behind it.
+            return null;
+        }
+
+        foreach (var child in node.ChildList)
+        {
+            if (Best(child, now) is { } candidate && (best is null || ScheduledJob.CompareByPriority(candidate, best) < 0))
+            {
+                best = candidate;
+            }
+        }
+
+        return best;
+    }
+
+    private static long WakeUp(ChannelNode node, long now)
+    {
+        if (node.Configuration.Paused || node.IsFull || (node.Configuration.Sequential && node.Failed > 0))
+        {
+            return long.MaxValue;
+        }
+
+        if (node.ThrottledUntilTicks > now)
+        {
+            return node.ThrottledUntilTicks;
+        }
+
+        var earliest = node.WaitingForEta.Peek()?.EtaTicks ?? long.MaxValue;
+        foreach (var child in node.ChildList)
+        {
+            earliest = Math.Min(earliest, WakeUp(child, now));
+        }
+
+        return earliest;
+    }
+
+    private static void PromoteDue(ChannelNode node, long now)
+    {
+        while (node.WaitingForEta.Peek() is { } job && job.EtaTicks <= now)
+        {
+            node.WaitingForEta.Pop();
+            job.State = ScheduledJobState.Ready;
+            node.Ready.Add(job);
+        }
+    }
+
+    private static void Attach(ScheduledJob job, ScheduledJobState state)
+    {
+        job.State = state;
+        switch (state)
+        {
+            case ScheduledJobState.Ready:
+                job.Node.Ready.Add(job);
+                break;
+            case ScheduledJobState.WaitingForEta:
+                job.Node.WaitingForEta.Add(job);
+                break;
+            case ScheduledJobState.Running:
+                for (var node = job.Node; node is not null; node = node.Parent)
+                {
+                    node.Running++;
+                }
+
+                break;
+            case ScheduledJobState.Failed:
+                job.Node.Failed++;
+                break;
+        }
+    }
+
+    private static void Detach(ScheduledJob job)
+    {
+        switch (job.State)
+        {
+            case ScheduledJobState.Ready:
+                job.Node.Ready.Remove(job);
+                break;
+            case ScheduledJobState.WaitingForEta:
+                job.Node.WaitingForEta.Remove(job);
+                break;
+            case ScheduledJobState.Running:
+                for (var node = job.Node; node is not null; node = node.Parent)
+                {
+                    node.Running--;
+                }
+
+                break;
+            case ScheduledJobState.Failed:
+                job.Node.Failed--;
+                break;
+        }
+    }
+
+    private DatabaseJobs DatabaseFor(string name)
+    {
+        // Loads and batches pass the same string instance row after row: skip the hash then.
+        if (ReferenceEquals(name, _lastDatabaseName))
+        {
+            return _lastDatabase!;
+        }
+
+        if (!_databases.TryGetValue(name, out var jobs))
+        {
+            jobs = new DatabaseJobs(_databaseNames.Count);
+            _databases[name] = jobs;
+            _databaseNames.Add(name);
+        }
+
+        _lastDatabaseName = name;
+        _lastDatabase = jobs;
+        return jobs;
+    }
+}

@@ -1,0 +1,89 @@
+namespace QueueExporter.Runner.Channels;
+
+/// <summary>Where a job sits in the scheduler; decides which counters and heap hold it.</summary>
+internal enum ScheduledJobState : byte
+{
+    Ready,
+    WaitingForEta,
+    Running,
+    Failed,
+}
+
+/// <summary>
+/// The one object the scheduler keeps per active job: about 90 bytes. The uuid is stored as a
+/// <see cref="Guid"/> when it is a canonical lowercase uuid (what Odoo writes), else as its text.
+/// Times are UTC ticks so that comparisons allocate nothing.
+/// </summary>
+internal sealed class ScheduledJob
+{
+    public ScheduledJob(int databaseIndex, Guid uuid, string? uuidText)
+    {
+        DatabaseIndex = databaseIndex;
+        Uuid = uuid;
+        UuidText = uuidText;
+    }
+
+    public int DatabaseIndex { get; }
+
+    public Guid Uuid { get; }
+
+    /// <summary>Only set when the uuid is not a canonical lowercase uuid.</summary>
+    public string? UuidText { get; }
+
+    public ChannelNode Node { get; set; } = null!;
+
+    public int Id { get; set; }
+
+    public int Priority { get; set; }
+
+    public long CreatedTicks { get; set; }
+
+    /// <summary>UTC ticks of the eta; 0 when none.</summary>
+    public long EtaTicks { get; set; }
+
+    /// <summary>UTC ticks when the runner last learnt this job is pending (load or notification).</summary>
+    public long SeenTicks { get; set; }
+
+    public int HeapIndex { get; set; } = -1;
+
+    public ScheduledJobState State { get; set; }
+
+    public string UuidString => UuidText ?? Uuid.ToString("D");
+
+    /// <summary>Total order within a channel: (priority, date_created, id), then database and uuid so ties never depend on insertion.</summary>
+    public static int CompareByPriority(ScheduledJob a, ScheduledJob b)
+    {
+        var c = a.Priority.CompareTo(b.Priority);
+        if (c != 0)
+        {
+            return c;
+        }
+
+        c = a.CreatedTicks.CompareTo(b.CreatedTicks);
+        if (c != 0)
+        {
+            return c;
+        }
+
+        c = a.Id.CompareTo(b.Id);
+        if (c != 0)
+        {
+            return c;
+        }
+
+        c = a.DatabaseIndex.CompareTo(b.DatabaseIndex);
+        if (c != 0)
+        {
+            return c;
+        }
+
+        c = a.Uuid.CompareTo(b.Uuid);
+        return c != 0 ? c : string.CompareOrdinal(a.UuidText, b.UuidText);
+    }
+
+    public static int CompareByEta(ScheduledJob a, ScheduledJob b)
+    {
+        var c = a.EtaTicks.CompareTo(b.EtaTicks);
+        return c != 0 ? c : CompareByPriority(a, b);
+    }
+}

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging;
+
+namespace QueueExporter.Runner;
+
+/// <summary>
+/// The runner's log lines. At INFO and above the texts are OCA's own (queue_job.md, "Log lines"), so
+/// log-based tooling written for OCA's runner keeps matching.
+/// </summary>
+internal static partial class RunnerLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "starting")]
+    public static partial void Starting(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "initializing database connections")]
+    public static partial void InitializingConnections(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "database connections ready")]
+    public static partial void ConnectionsReady(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "queue job runner ready for db {Database}")]
+    public static partial void ReadyForDb(ILogger logger, string database);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Configured channel: {Channel}")]
+    public static partial void ConfiguredChannel(ILogger logger, string channel);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "channel {Channel}: ignoring unknown option(s) {Keys}")]
+    public static partial void IgnoredChannelKeys(ILogger logger, string channel, string keys);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "asking Odoo to run job {Uuid} on db {Database}")]
+    public static partial void AskingToRun(ILogger logger, string uuid, string database);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "graceful stop requested")]
+    public static partial void StopRequested(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "stopped")]
+    public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "another runner holds the leader lock on db {Database}: standing by")]
+    public static partial void Standby(ILogger logger, string database);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "state of job {Uuid} was reset from {From} to {To}")]
+    public static partial void StateReset(ILogger logger, string uuid, string from, string to);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-queued dead job with uuid: {Uuid}")]
+    public static partial void RequeuedDeadJob(ILogger logger, string uuid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "dead job {Uuid} on db {Database} exhausted its retries: failed as JobFoundDead")]
+    public static partial void FailedDeadJob(ILogger logger, string uuid, string database);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "exception in GET {Url}")]
+    public static partial void ExceptionInGet(ILogger logger, Exception exception, string url);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "exception: sleeping {Seconds}s and retrying")]
+    public static partial void SleepingAndRetrying(ILogger logger, Exception exception, int seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "queue_job_notify trigger is missing in db {Database}")]
+    public static partial void TriggerMissing(ILogger logger, string database);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "db {Database}: {Reason}")]
+    public static partial void DatabaseError(ILogger logger, string database, string reason);
+}

@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using QueueExporter.QueueJob.Logging;
+using Prometheus;
+using QueueExporter.Runner;
+using QueueExporter.Runner.Channels;
+using QueueExporter.Runner.Hosting;
+
+namespace QueueExporter.Commands;
+
+/// <summary><c>queue-exporter runner</c>: the OCA-compatible job runner, with /metrics and /healthz.</summary>
+internal static class RunnerCommand
+{
+    public const string DefaultListen = "127.0.0.1:9731";
+
+    public static Command Create()
+    {
+        var database = new DatabaseOptions();
+        var channels = new Option<string?>("--channels") { Description = "Channels as OCA writes them, e.g. root:4,root.mail:1:sequential,root.edi:2:throttle=5. Default: $ODOO_QUEUE_JOB_CHANNELS, else root:1." };
+        var workerUrl = new Option<string?>("--worker-url") { Description = "Base URL of the Odoo HTTP workers (runjob is GET {url}/queue_job/runjob). Default: $ODOO_QUEUE_JOB_SCHEME://$ODOO_QUEUE_JOB_HOST:$ODOO_QUEUE_JOB_PORT, else http://127.0.0.1:8069." };
+        var authUser = new Option<string?>("--http-auth-user") { Description = "Basic-auth user for runjob calls. Default: $ODOO_QUEUE_JOB_HTTP_AUTH_USER." };
+        var authPassword = new Option<string?>("--http-auth-password") { Description = "Basic-auth password for runjob calls. Default: $ODOO_QUEUE_JOB_HTTP_AUTH_PASSWORD." };
+        var listen = new Option<string>("--listen") { Description = "host:port serving /metrics and /healthz.", DefaultValueFactory = _ => DefaultListen };
+        var rescueTimeout = new Option<double>("--rescue-timeout") { Description = "Seconds after which an enqueued job is found dead in databases without queue_job_lock (started jobs are left alone there).", DefaultValueFactory = _ => 300 };
+        var deadJobGrace = new Option<double>("--dead-job-grace") { Description = "Seconds after enqueueing before a job whose queue_job_lock row is missing or free is found dead (OCA: 10).", DefaultValueFactory = _ => 10 };
+        var rescueInterval = new Option<double>("--rescue-interval") { Description = "Seconds between dead-job rescues on each database this runner leads.", DefaultValueFactory = _ => 5 };
+        var safetyPoll = new Option<double>("--safety-poll-interval") { Description = "Seconds between full re-reads of active jobs (jittered ±20%) in case a notification was lost.", DefaultValueFactory = _ => 60 };
+        var httpTimeout = new Option<double>("--http-timeout") { Description = "Seconds to wait for a runjob answer; no answer is normal (the worker keeps the job). OCA: 1.", DefaultValueFactory = _ => 1 };
+        var standbyRetry = new Option<double>("--standby-retry-interval") { Description = "Seconds between attempts at the leader lock while another runner holds it (OCA: 5).", DefaultValueFactory = _ => 5 };
+        var stopGrace = new Option<double>("--stop-grace-period") { Description = "Seconds in-flight runjob calls may take to finish on SIGTERM.", DefaultValueFactory = _ => 10 };
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = $"Console log format: {string.Join(", ", LoggingSetup.Formats)} (odoo: Odoo's own line format and OCA's logger names, for existing log tooling).",
+            DefaultValueFactory = _ => "simple",
+        };
+
+        var command = new Command("runner", "Run queue_job jobs like OCA's job runner (stop Odoo's with channels root:0): leader lock per database, LISTEN, channels, runjob calls, dead-job rescue; metrics on --listen.");
+        database.AddTo(command);
+        foreach (var option in (Option[])[channels, workerUrl, authUser, authPassword, listen, rescueTimeout, deadJobGrace, rescueInterval, safetyPoll, httpTimeout, standbyRetry, stopGrace, logFormat])
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, cancellationToken) => CommandFailure.RunAsync(
+            async () =>
+            {
+                var environment = DatabaseOptions.EnvironmentVariables();
+                var options = new RunnerOptions
+                {
+                    Endpoint = database.ResolveEndpoint(parse),
+                    Databases = parse.GetValue(database.Databases) ?? [],
+                    Channels = ResolveChannels(parse.GetValue(channels), environment),
+                    WorkerUrl = ResolveWorkerUrl(parse.GetValue(workerUrl), environment),
+                    HttpAuthUser = parse.GetValue(authUser) ?? environment.GetValueOrDefault("ODOO_QUEUE_JOB_HTTP_AUTH_USER"),
+                    HttpAuthPassword = parse.GetValue(authPassword) ?? environment.GetValueOrDefault("ODOO_QUEUE_JOB_HTTP_AUTH_PASSWORD"),
+                    RescueTimeout = Seconds(parse.GetValue(rescueTimeout), "--rescue-timeout"),
+                    DeadJobGrace = Seconds(parse.GetValue(deadJobGrace), "--dead-job-grace"),
+                    RescueInterval = Seconds(parse.GetValue(rescueInterval), "--rescue-interval"),
+                    SafetyPollInterval = Seconds(parse.GetValue(safetyPoll), "--safety-poll-interval"),
+                    HttpTimeout = Seconds(parse.GetValue(httpTimeout), "--http-timeout"),
+                    StandbyRetryInterval = Seconds(parse.GetValue(standbyRetry), "--standby-retry-interval"),
+                    StopGracePeriod = Seconds(parse.GetValue(stopGrace), "--stop-grace-period"),
+                };
+                try
+                {
+                    options.Validate();
+                }
+                catch (ChannelConfigurationException ex)
+                {
+                    throw new ArgumentException(ex.Message, ex);
+                }
+
+                var format = parse.GetValue(logFormat)!;
+                if (!LoggingSetup.Formats.Contains(format))
+                {
+                    throw new ArgumentException($"--log-format must be one of {string.Join(", ", LoggingSetup.Formats)}, got '{format}'");
+                }
+
+                await using var app = BuildHost(options, parse.GetValue(listen)!, Metrics.DefaultRegistry, format);
+                await app.StartAsync(cancellationToken);
+                try
+                {
+                    await app.WaitForShutdownAsync(cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Ctrl-C or SIGTERM: the normal way out; stopping the host stops the runner gracefully.
+                }
+                return 0;
+            },
+            () => database.ResolveEndpoint(parse)));
+        return command;
+    }
+
+    /// <summary>The host: the runner as a hosted service, /metrics and /healthz on <paramref name="listen"/>.</summary>
+    internal static WebApplication BuildHost(RunnerOptions options, string listen, CollectorRegistry registry, string logFormat = "simple")
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.AddQueueExporterConsole(logFormat);
+        builder.WebHost.UseUrls(ListenUrl(listen));
+        builder.Services.AddQueueRunner(options, registry);
+        var app = builder.Build();
+        app.MapMetrics("/metrics", registry);
+        app.MapGet("/healthz", (JobRunner runner) => runner.IsAlive
+            ? Results.Text("ok\n")
+            : Results.Text("runner loop not running\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        return app;
+    }
+
+    internal static string ResolveChannels(string? explicitChannels, IReadOnlyDictionary<string, string?> environment) =>
+        !string.IsNullOrWhiteSpace(explicitChannels) ? explicitChannels
+        : environment.GetValueOrDefault("ODOO_QUEUE_JOB_CHANNELS") is { Length: > 0 } fromEnv && !string.IsNullOrWhiteSpace(fromEnv) ? fromEnv
+        : ChannelConfigurationParser.Default;
+
+    internal static Uri ResolveWorkerUrl(string? explicitUrl, IReadOnlyDictionary<string, string?> environment)
+    {
+        if (!string.IsNullOrWhiteSpace(explicitUrl))
+        {
+            return Uri.TryCreate(explicitUrl, UriKind.Absolute, out var url) ? url : throw new ArgumentException($"--worker-url is not an absolute URL: '{explicitUrl}'");
+        }
+
+        var scheme = Env(environment, "ODOO_QUEUE_JOB_SCHEME") ?? "http";
+        var host = Env(environment, "ODOO_QUEUE_JOB_HOST") ?? "127.0.0.1";
+        var port = Env(environment, "ODOO_QUEUE_JOB_PORT") ?? "8069";
+        if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var portNumber) || portNumber is < 1 or > 65535)
+        {
+            throw new ArgumentException($"ODOO_QUEUE_JOB_PORT is not a port number: '{port}'");
+        }
+
+        return Uri.TryCreate($"{scheme}://{host}:{portNumber}", UriKind.Absolute, out var built)
+            ? built
+            : throw new ArgumentException($"ODOO_QUEUE_JOB_SCHEME/HOST do not make a URL: '{scheme}://{host}'");
+    }
+
+    internal static string ListenUrl(string listen) =>
+        listen.Contains("://", StringComparison.Ordinal) ? listen : "http://" + listen;
+
+    private static TimeSpan Seconds(double value, string option) =>
+        value > 0 && double.IsFinite(value) ? TimeSpan.FromSeconds(value) : throw new ArgumentException($"{option} must be a positive number of seconds, got {value}");
+
+    private static string? Env(IReadOnlyDictionary<string, string?> environment, string name) =>
+        environment.GetValueOrDefault(name) is { } value && !string.IsNullOrWhiteSpace(value) ? value : null;
+}
