@@ -1,0 +1,131 @@
+// "Queue overview": the state of the queue_job tables as the scraper reads them, whatever runner
+// dispatches (ours or Odoo's). Answers: how many jobs wait, how old is the oldest, is anything
+// completing, what fails, is a runner connected.
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  channelFilter, databaseFilter, quantileQueries, statPanel, tablePanel, templateVariables, timeSeriesPanel,
+} from './panels.js';
+
+const scope = `${databaseFilter}, ${channelFilter}`;
+
+export function queueOverview(): dashboard.DashboardBuilder {
+  const builder = new dashboard.DashboardBuilder('Queue overview')
+    .uid('queue-exporter-overview')
+    .description('queue_job tables per database and channel: jobs per state, ages, throughput, failures, runner presence. Source: queue-exporter scrape.')
+    .tags(['queue-exporter', 'queue_job', 'odoo'])
+    .refresh('30s')
+    .time({ from: 'now-6h', to: 'now' })
+    .timezone('browser')
+    .tooltip(dashboard.DashboardCursorSync.Crosshair)
+    .readonly();
+  templateVariables('queue_job_jobs', `queue_job_jobs{${databaseFilter}}`).forEach((v) => builder.withVariable(v));
+
+  builder
+    .withRow(new dashboard.RowBuilder('Now'))
+    .withPanel(statPanel({
+      title: 'Runner sessions',
+      description: 'Per database: sessions of a job runner (holders of the runner leader lock or listeners on queue_job). 0 (red) means no runner of any kind, ours or Odoo\'s, dispatches jobs there (alert QueueJobRunnerDown).',
+      unit: 'short', redBelow: 1,
+      queries: [{ expr: `min by (database) (queue_job_runner_sessions{${databaseFilter}})`, legend: '{{database}}' }],
+    }))
+    .withPanel(statPanel({
+      title: 'Pending jobs',
+      description: 'Jobs in state pending (waiting to be dispatched, including those with a future eta).',
+      unit: 'short',
+      queries: [{ expr: `sum(queue_job_jobs{${scope}, state="pending"})`, legend: 'pending' }],
+    }))
+    .withPanel(statPanel({
+      title: 'Running jobs',
+      description: 'Jobs dispatched to a worker (enqueued) or executing (started).',
+      unit: 'short',
+      queries: [{ expr: `sum(queue_job_jobs{${scope}, state=~"enqueued|started"})`, legend: 'running' }],
+    }))
+    .withPanel(statPanel({
+      title: 'Failed jobs',
+      description: 'Jobs in state failed: they stay until someone requeues or cancels them. A failed job blocks a sequential channel.',
+      unit: 'short', warnAt: 1,
+      queries: [{ expr: `sum(queue_job_jobs{${scope}, state="failed"})`, legend: 'failed' }],
+    }))
+    .withPanel(statPanel({
+      title: 'Oldest runnable pending',
+      description: 'Age of the oldest pending job whose eta has passed: how long the queue has kept someone waiting. Red from 15 minutes (the QueueJobQueueStuck threshold).',
+      unit: 's', warnAt: 900,
+      queries: [{ expr: `max(queue_job_oldest_age_seconds{${scope}, state="pending"})`, legend: 'oldest' }],
+    }))
+    .withPanel(statPanel({
+      title: 'Scrape up',
+      description: 'Whether the scraper reads every selected database (1) or fails on at least one (0, alert QueueJobScrapeFailing).',
+      unit: 'bool', redBelow: 1,
+      queries: [{ expr: `min(queue_job_scrape_up{${databaseFilter}})`, legend: 'up' }],
+    }));
+
+  builder
+    .withRow(new dashboard.RowBuilder('Jobs and ages'))
+    .withPanel(timeSeriesPanel({
+      title: 'Jobs per state',
+      description: 'Jobs in each state but done and cancelled (whose totals dwarf the rest; their rate is under Completions per minute), per database and channel.',
+      unit: 'short',
+      queries: [{ expr: `sum by (database, channel, state) (queue_job_jobs{${scope}, state!~"done|cancelled"})`, legend: '{{database}} {{channel}} {{state}}' }],
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Oldest job age per state',
+      description: 'pending: oldest runnable pending job since it became runnable; enqueued: since dispatch; started: since the worker started it. A line that only climbs is a stuck channel or a hung job.',
+      unit: 's',
+      queries: [{ expr: `max by (database, channel, state) (queue_job_oldest_age_seconds{${scope}})`, legend: '{{database}} {{channel}} {{state}}' }],
+    }));
+
+  builder
+    .withRow(new dashboard.RowBuilder('Throughput and failures'))
+    .withPanel(timeSeriesPanel({
+      title: 'Completions per minute',
+      description: 'Jobs reaching done, failed or cancelled, per minute, per database, channel and final state.',
+      unit: 'cpm',
+      queries: [{ expr: `sum by (database, channel, state) (rate(queue_job_completed_total{${scope}}[$__rate_interval])) * 60`, legend: '{{database}} {{channel}} {{state}}' }],
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Failures per minute by exception',
+      description: 'Jobs that failed, per minute, by exception class (exc_name; rare classes are counted as "other").',
+      unit: 'cpm', stacked: true,
+      queries: [{ expr: `sum by (database, channel, exception) (rate(queue_job_failures_total{${scope}}[$__rate_interval])) * 60`, legend: '{{database}} {{channel}} {{exception}}' }],
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Wait before start',
+      description: 'Time from runnable (the later of creation and eta) to the worker starting the job: p50, p95, p99 per channel.',
+      unit: 's',
+      queries: quantileQueries('queue_job_wait_seconds', scope, 'channel, le', '{{channel}}'),
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Execution time',
+      description: 'Execution time of completed jobs (exec_time): p50, p95, p99 per channel.',
+      unit: 's',
+      queries: quantileQueries('queue_job_duration_seconds', scope, 'channel, le', '{{channel}}'),
+    }))
+    .withPanel(tablePanel({
+      title: 'Top exceptions',
+      description: 'The ten exception classes that failed most jobs over the selected time range.',
+      unit: 'short', width: 24,
+      queries: [{ expr: `topk(10, sum by (database, channel, exception) (increase(queue_job_failures_total{${scope}}[$__range])))`, legend: '' }],
+    }));
+
+  builder
+    .withRow(new dashboard.RowBuilder('Scraper'))
+    .withPanel(timeSeriesPanel({
+      title: 'Scrape duration',
+      description: 'Time the scraper spent reading each database in its last refresh. Close to the statement timeout means the database is slow.',
+      unit: 's', width: 8,
+      queries: [{ expr: `max by (database) (queue_job_scrape_duration_seconds{${databaseFilter}})`, legend: '{{database}}' }],
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Scrape errors per minute',
+      description: 'Failed reads of a database per minute; the scraper logs the cause once per change.',
+      unit: 'cpm', width: 8, bars: true,
+      queries: [{ expr: `sum by (database) (rate(queue_job_scrape_errors_total{${databaseFilter}}[$__rate_interval])) * 60`, legend: '{{database}}' }],
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Log events per minute',
+      description: 'queue_job events recognised in the followed Odoo log files (dispatches, state resets, dead jobs requeued, dispatch and runner errors, job failures). Empty without --log-file.',
+      unit: 'cpm', width: 8,
+      queries: [{ expr: 'sum by (event) (rate(queue_job_log_events_total[$__rate_interval])) * 60', legend: '{{event}}' }],
+    }));
+  return builder;
+}
