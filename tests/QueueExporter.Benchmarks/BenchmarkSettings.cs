@@ -19,18 +19,18 @@ internal sealed record BenchmarkSettings(bool Quick)
     public TimeSpan ThroughputWindow => Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(20);
 
     /// <summary>Jobs inserted but not yet finished at most: producers wait beyond it, so the backlog stays bounded.</summary>
-    public int MaxBacklog => 400;
+    public int MaxBacklog => Quick ? 50 : 400;
 
-    public int BurstJobs => Quick ? 300 : 20_000;
+    public int BurstJobs => Quick ? 200 : 20_000;
 
-    public int LatencyJobs => Quick ? 30 : 300;
+    public int LatencyJobs => Quick ? 20 : 300;
 
     /// <summary>Pause between two latency probes: the runner is idle when each job arrives.</summary>
     public TimeSpan LatencyPause => TimeSpan.FromMilliseconds(Quick ? 20 : 50);
 
-    public int MemoryJobs => Quick ? 100_000 : 1_000_000;
+    public int MemoryJobs => Quick ? 50_000 : 1_000_000;
 
-    public int TransactionJobs => Quick ? 200 : 3_000;
+    public int TransactionJobs => Quick ? 150 : 3_000;
 
     /// <summary>Upper bound of any wait for jobs to finish; a scenario that hits it reports what it saw and fails.</summary>
     public TimeSpan DrainTimeout => Quick ? TimeSpan.FromSeconds(30) : TimeSpan.FromMinutes(3);
