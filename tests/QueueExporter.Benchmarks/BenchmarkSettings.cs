@@ -9,6 +9,9 @@ internal sealed record BenchmarkSettings(bool Quick)
     /// <summary>pgbench clients and the runner's root capacity: the same concurrency on both sides of a ratio.</summary>
     public int Concurrency => 8;
 
+    /// <summary>The runner's root capacities the throughput scenario runs with.</summary>
+    public IReadOnlyList<int> FlowCapacities => Quick ? [Concurrency] : [Concurrency, 32];
+
     /// <summary>Producer connections inserting one job per transaction in the throughput scenario.</summary>
     public int Producers => 4;
 
@@ -19,7 +22,7 @@ internal sealed record BenchmarkSettings(bool Quick)
     public TimeSpan ThroughputWindow => Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(20);
 
     /// <summary>Jobs inserted but not yet finished at most: producers wait beyond it, so the backlog stays bounded.</summary>
-    public int MaxBacklog => Quick ? 50 : 400;
+    public int MaxBacklog => Quick ? 50 : 200;
 
     public int BurstJobs => Quick ? 200 : 20_000;
 
@@ -30,7 +33,7 @@ internal sealed record BenchmarkSettings(bool Quick)
 
     public int MemoryJobs => Quick ? 50_000 : 1_000_000;
 
-    public int TransactionJobs => Quick ? 150 : 3_000;
+    public int TransactionJobs => Quick ? 150 : 1_000;
 
     /// <summary>Upper bound of any wait for jobs to finish; a scenario that hits it reports what it saw and fails.</summary>
     public TimeSpan DrainTimeout => Quick ? TimeSpan.FromSeconds(30) : TimeSpan.FromMinutes(3);

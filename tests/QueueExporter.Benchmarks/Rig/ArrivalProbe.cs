@@ -21,6 +21,9 @@ internal sealed class ArrivalProbe
 
     public long Arrived => Interlocked.Read(ref _arrived);
 
+    /// <summary>Distinct jobs whose runjob request arrived (a job requeued and sent again counts once).</summary>
+    public int DistinctArrived => _arrivals.Count;
+
     /// <summary>Runjob requests answered (the job's final state is committed).</summary>
     public long Completed => Interlocked.Read(ref _completed);
 
@@ -67,9 +70,12 @@ internal sealed class ArrivalProbe
     public void RecordArrival(string uuid)
     {
         var now = Stopwatch.GetTimestamp();
-        _arrivals.TryAdd(uuid, now);
-        Interlocked.CompareExchange(ref _firstArrival, now, 0);
-        Interlocked.Exchange(ref _lastArrival, now);
+        if (_arrivals.TryAdd(uuid, now))
+        {
+            Interlocked.CompareExchange(ref _firstArrival, now, 0);
+            Interlocked.Exchange(ref _lastArrival, now);
+        }
+
         Interlocked.Increment(ref _arrived);
         if (_waiters.TryGetValue(uuid, out var waiter))
         {

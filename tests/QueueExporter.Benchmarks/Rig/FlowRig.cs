@@ -48,10 +48,14 @@ internal sealed class FlowRig : IAsyncDisposable
 
     public static NewJob NewJob() => new() { ModelName = ModelName, MethodName = MethodName, ArgsJson = "[1]" };
 
-    public static async Task<FlowRig> StartAsync(BenchmarkCluster cluster, string database, int capacity)
+    /// <param name="cluster">The server.</param>
+    /// <param name="database">The database served.</param>
+    /// <param name="capacity">The runner's <c>root</c> capacity (0 = unlimited).</param>
+    /// <param name="runJobs">False: the worker only records each request's arrival and answers 200 at once, running nothing (to measure the runner's dispatch alone).</param>
+    public static async Task<FlowRig> StartAsync(BenchmarkCluster cluster, string database, int capacity, bool runJobs = true)
     {
         var probe = new ArrivalProbe();
-        var worker = await StartWorkerAsync(cluster, database, probe);
+        var worker = await StartWorkerAsync(cluster, database, probe, runJobs);
         var workerUrl = new Uri(worker.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var runner = new JobRunner(
             new RunnerOptions
@@ -93,7 +97,7 @@ internal sealed class FlowRig : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private static async Task<WebApplication> StartWorkerAsync(BenchmarkCluster cluster, string database, ArrivalProbe probe)
+    private static async Task<WebApplication> StartWorkerAsync(BenchmarkCluster cluster, string database, ArrivalProbe probe, bool runJobs)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
@@ -107,6 +111,11 @@ internal sealed class FlowRig : IAsyncDisposable
         {
             var uuid = context.Request.Query["job_uuid"].ToString();
             probe.RecordArrival(uuid);
+            if (!runJobs)
+            {
+                return;
+            }
+
             await next(context);
             if (context.Response.StatusCode == StatusCodes.Status200OK)
             {

@@ -8,6 +8,9 @@ namespace QueueExporter.Benchmarks.Scenarios;
 /// A burst: many jobs inserted in ONE transaction (an import, a mass action), durable commits. From
 /// the moment that commit returns: how long until the worker receives the first runjob request (the
 /// runner must not read the whole burst before dispatching anything), and until it has received all.
+/// The channel is unlimited and the worker a stand-in that records the request and answers at once
+/// without running the job: what is measured is the runner's reading and dispatching, not how fast
+/// jobs run (the throughput scenario measures that).
 /// </summary>
 internal static class BurstScenario
 {
@@ -17,11 +20,10 @@ internal static class BurstScenario
         await cluster.CreateQueueDatabaseAsync(database, synchronousCommit: true);
         try
         {
-            await using var rig = await FlowRig.StartAsync(cluster, database, settings.Concurrency);
+            await using var rig = await FlowRig.StartAsync(cluster, database, capacity: 0, runJobs: false);
             var jobs = Enumerable.Range(0, settings.BurstJobs).Select(_ => FlowRig.NewJob()).ToList();
             await using var connection = await cluster.OpenAsync(database, BenchmarkCluster.ProducerRole);
             rig.Probe.Reset();
-            var allDone = rig.Probe.CompletedAtLeastAsync(jobs.Count);
             await using (var transaction = await connection.BeginTransactionAsync())
             {
                 await new JobEnqueuer(rig.Schema).EnqueueManyAsync(connection, jobs, transaction, CancellationToken.None);
@@ -29,17 +31,25 @@ internal static class BurstScenario
             }
 
             var committed = Stopwatch.GetTimestamp();
-            if (await Task.WhenAny(allDone, Task.Delay(settings.DrainTimeout)) != allDone)
+            var deadline = committed + (long)(settings.DrainTimeout.TotalSeconds * Stopwatch.Frequency);
+            while (rig.Probe.DistinctArrived < jobs.Count)
             {
-                throw new InvalidOperationException($"burst: only {rig.Probe.Completed} of {jobs.Count} jobs finished within {settings.DrainTimeout.TotalSeconds} s");
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    throw new InvalidOperationException($"burst: only {rig.Probe.DistinctArrived} of {jobs.Count} jobs were dispatched within {settings.DrainTimeout.TotalSeconds} s");
+                }
+
+                await Task.Delay(10);
             }
+
+            Console.WriteLine($"  burst: all {jobs.Count} jobs dispatched");
 
             var first = Stopwatch.GetElapsedTime(committed, rig.Probe.FirstArrival).TotalSeconds;
             var all = Stopwatch.GetElapsedTime(committed, rig.Probe.LastArrival).TotalSeconds;
             var label = $"{jobs.Count:#,0} jobs in one commit";
             table.Add(new Figure("burst", $"commit → first runjob request ({label})", first, "s", "OCA 4–5 s (20,000 jobs)", "< 0.5 s", first < 0.5));
-            table.Add(new Figure("burst", $"commit → last runjob request ({label})", all, "s", $"root:{settings.Concurrency}, so bounded by throughput", "", null));
-            table.Add(new Figure("burst", "burst drained at", jobs.Count / all, "jobs/s", "", "", null));
+            table.Add(new Figure("burst", $"commit → last runjob request ({label})", all, "s", "unlimited channel, stand-in worker", "", null));
+            table.Add(new Figure("burst", "dispatch rate over the burst", jobs.Count / all, "jobs/s", "", "", null));
         }
         finally
         {

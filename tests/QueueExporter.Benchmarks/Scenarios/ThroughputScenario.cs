@@ -5,8 +5,9 @@ namespace QueueExporter.Benchmarks.Scenarios;
 
 /// <summary>
 /// Steady-state completed jobs/s of the real flow: producers insert jobs one per transaction on
-/// their own connections (backlog bounded), the runner dispatches through <c>root:N</c> with N =
-/// pgbench's client count, the worker runs each job in its usual two transactions. Completed = the
+/// their own connections (backlog bounded), the runner dispatches through <c>root:N</c>, with N =
+/// pgbench's client count (same concurrency as the ceiling) and, in the full run, N = 32 too (so
+/// that the capacity is not what limits), and the worker runs each job in its usual two transactions. Completed = the
 /// runjob answer was ready, i.e. the job's done state is committed. Measured over a window after a
 /// warm-up, in both commit modes, each divided by the ceiling of the same mode from the same run.
 /// </summary>
@@ -14,23 +15,27 @@ internal static class ThroughputScenario
 {
     public static async Task RunAsync(BenchmarkCluster cluster, BenchmarkSettings settings, FigureTable table)
     {
-        foreach (var mode in (CommitMode[])[CommitMode.Durable, CommitMode.Async])
+        foreach (var capacity in settings.FlowCapacities)
         {
-            var ceiling = await CeilingScenario.MeasureAsync(cluster, settings, table, mode);
-            var (rate, cpuPerJob) = await MeasureAsync(cluster, settings, mode);
-            var ratio = rate / ceiling;
-            table.Add(new Figure("throughput", CeilingScenario.FigureName(mode), rate, "jobs/s", $"ceiling {FigureTable.Format(ceiling)} jobs/s", "≥ 0.7× ceiling", ratio >= 0.7) { Ratio = ratio });
-            table.Add(new Figure("throughput", $"process CPU per job ({mode.ToString().ToLowerInvariant()})", cpuPerJob, "ms", "runner + worker + producers, one process", "", null));
+            foreach (var mode in (CommitMode[])[CommitMode.Durable, CommitMode.Async])
+            {
+                var ceiling = await CeilingScenario.MeasureAsync(cluster, settings, table, mode);
+                var (rate, cpuPerJob) = await MeasureAsync(cluster, settings, mode, capacity);
+                var ratio = rate / ceiling;
+                var name = $"{CeilingScenario.FigureName(mode)}, root:{capacity}";
+                table.Add(new Figure("throughput", name, rate, "jobs/s", $"ceiling {FigureTable.Format(ceiling)} jobs/s", "≥ 0.7× ceiling", ratio >= 0.7) { Ratio = ratio });
+                table.Add(new Figure("throughput", $"process CPU per job ({mode.ToString().ToLowerInvariant()}, root:{capacity})", cpuPerJob, "ms", "runner + worker + producers, one process", "", null));
+            }
         }
     }
 
-    private static async Task<(double Rate, double CpuMsPerJob)> MeasureAsync(BenchmarkCluster cluster, BenchmarkSettings settings, CommitMode mode)
+    private static async Task<(double Rate, double CpuMsPerJob)> MeasureAsync(BenchmarkCluster cluster, BenchmarkSettings settings, CommitMode mode, int capacity)
     {
-        var database = "throughput_" + mode.ToString().ToLowerInvariant();
+        var database = $"throughput_{mode.ToString().ToLowerInvariant()}_{capacity}";
         await cluster.CreateQueueDatabaseAsync(database, mode == CommitMode.Durable);
         try
         {
-            await using var rig = await FlowRig.StartAsync(cluster, database, settings.Concurrency);
+            await using var rig = await FlowRig.StartAsync(cluster, database, capacity);
             using var stop = new CancellationTokenSource();
             long inserted = 0;
             var producers = Enumerable.Range(0, settings.Producers).Select(_ => Task.Run(async () =>
@@ -70,7 +75,7 @@ internal static class ThroughputScenario
             }
 
             var jobs = Math.Max(1, done1 - done0);
-            Console.WriteLine($"  throughput ({mode}): {done1 - done0} jobs in {elapsed:0.0} s, {inserted} inserted in all, all finished");
+            Console.WriteLine($"  throughput ({mode}, root:{capacity}): {done1 - done0} jobs in {elapsed:0.0} s, {inserted} inserted in all, all finished");
             return ((done1 - done0) / elapsed, cpu / jobs);
         }
         finally

@@ -30,7 +30,7 @@ public sealed class BenchmarkHarnessSmokeTests
             Assert.True(Value("ceiling", "jobs/s, durable") > 0);
             Assert.True(Value("ceiling", "jobs/s, synchronous_commit=off") > 0);
             var throughputRatios = figures.Where(f => f.Scenario == "throughput" && f.Ratio.ValueKind == JsonValueKind.Number).Select(f => f.Ratio.GetDouble()).ToList();
-            Assert.Equal(2, throughputRatios.Count);
+            Assert.True(throughputRatios.Count >= 2, "expected a throughput ratio per commit mode");
             Assert.All(throughputRatios, ratio => Assert.True(ratio > 0, "a throughput ratio is not positive"));
             Assert.InRange(Value("burst", "commit → first runjob request"), 0, Value("burst", "commit → last runjob request"));
             Assert.True(Value("latency", "commit → runjob request p50 (durable)") > 0);
