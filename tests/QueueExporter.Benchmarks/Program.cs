@@ -15,13 +15,13 @@ if (jsonPath is not null)
     positional.Remove(jsonPath);
 }
 
-if (positional.Count != 1 || (positional[0] != "all" && !scenarios.Contains(positional[0])))
+var selected = positional.Count == 1 && positional[0] == "all" ? scenarios : positional.SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+if (selected.Length == 0 || selected.Any(s => !scenarios.Contains(s)))
 {
-    Console.Error.WriteLine($"usage: dotnet run --project tests/QueueExporter.Benchmarks -c Release -- <{string.Join('|', scenarios)}|all> [--quick] [--json FILE]");
+    Console.Error.WriteLine($"usage: dotnet run --project tests/QueueExporter.Benchmarks -c Release -- <{string.Join('|', scenarios)}|all>[,more...] [--quick] [--json FILE]");
     return 2;
 }
 
-var selected = positional[0] == "all" ? scenarios : [positional[0]];
 var settings = new BenchmarkSettings(quick);
 var table = new FigureTable();
 var total = Stopwatch.StartNew();

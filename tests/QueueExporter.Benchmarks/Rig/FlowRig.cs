@@ -29,6 +29,7 @@ internal sealed class FlowRig : IAsyncDisposable
     private readonly WebApplication _worker;
     private readonly CancellationTokenSource _stop;
     private readonly Task _runnerTask;
+    private StandInFinisher? _finisher;
 
     private FlowRig(WebApplication worker, JobRunner runner, CancellationTokenSource stop, Task runnerTask, ArrivalProbe probe, QueueJobSchema schema)
     {
@@ -51,11 +52,12 @@ internal sealed class FlowRig : IAsyncDisposable
     /// <param name="cluster">The server.</param>
     /// <param name="database">The database served.</param>
     /// <param name="capacity">The runner's <c>root</c> capacity (0 = unlimited).</param>
-    /// <param name="runJobs">False: the worker only records each request's arrival and answers 200 at once, running nothing (to measure the runner's dispatch alone).</param>
+    /// <param name="runJobs">False: a stand-in worker records each request's arrival, answers 200 at once and marks the jobs done in batches (one UPDATE per batch), so what is measured is the runner's reading and dispatching, not the worker's per-job transactions.</param>
     public static async Task<FlowRig> StartAsync(BenchmarkCluster cluster, string database, int capacity, bool runJobs = true)
     {
         var probe = new ArrivalProbe();
-        var worker = await StartWorkerAsync(cluster, database, probe, runJobs);
+        var finisher = runJobs ? null : new StandInFinisher(cluster.ConnectionString(database, BenchmarkCluster.WorkerRole), probe);
+        var worker = await StartWorkerAsync(cluster, database, probe, finisher);
         var workerUrl = new Uri(worker.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var runner = new JobRunner(
             new RunnerOptions
@@ -81,7 +83,7 @@ internal sealed class FlowRig : IAsyncDisposable
 
         await using var connection = await cluster.OpenAsync(database);
         var schema = await SchemaDetector.DetectAsync(connection, CancellationToken.None);
-        return new FlowRig(worker, runner, rigStop, runnerTask, probe, schema);
+        return new FlowRig(worker, runner, rigStop, runnerTask, probe, schema) { _finisher = finisher };
     }
 
     /// <summary>Inserts one job in its own transaction (autocommit), as Odoo's <c>with_delay()</c> followed by a commit.</summary>
@@ -94,10 +96,15 @@ internal sealed class FlowRig : IAsyncDisposable
         await _runnerTask;
         await _worker.StopAsync(CancellationToken.None);
         await _worker.DisposeAsync();
+        if (_finisher is not null)
+        {
+            await _finisher.DisposeAsync();
+        }
+
         _stop.Dispose();
     }
 
-    private static async Task<WebApplication> StartWorkerAsync(BenchmarkCluster cluster, string database, ArrivalProbe probe, bool runJobs)
+    private static async Task<WebApplication> StartWorkerAsync(BenchmarkCluster cluster, string database, ArrivalProbe probe, StandInFinisher? finisher)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
@@ -111,8 +118,9 @@ internal sealed class FlowRig : IAsyncDisposable
         {
             var uuid = context.Request.Query["job_uuid"].ToString();
             probe.RecordArrival(uuid);
-            if (!runJobs)
+            if (finisher is not null)
             {
+                finisher.Finish(uuid);
                 return;
             }
 

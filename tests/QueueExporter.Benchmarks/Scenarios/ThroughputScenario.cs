@@ -15,6 +15,7 @@ internal static class ThroughputScenario
 {
     public static async Task RunAsync(BenchmarkCluster cluster, BenchmarkSettings settings, FigureTable table)
     {
+        var cheapestCpuPerJob = double.MaxValue;
         foreach (var capacity in settings.FlowCapacities)
         {
             foreach (var mode in (CommitMode[])[CommitMode.Durable, CommitMode.Async])
@@ -25,8 +26,14 @@ internal static class ThroughputScenario
                 var name = $"{CeilingScenario.FigureName(mode)}, root:{capacity}";
                 table.Add(new Figure("throughput", name, rate, "jobs/s", $"ceiling {FigureTable.Format(ceiling)} jobs/s", "≥ 0.7× ceiling", ratio >= 0.7) { Ratio = ratio });
                 table.Add(new Figure("throughput", $"process CPU per job ({mode.ToString().ToLowerInvariant()}, root:{capacity})", cpuPerJob, "ms", "runner + worker + producers, one process", "", null));
+                cheapestCpuPerJob = Math.Min(cheapestCpuPerJob, cpuPerJob);
             }
         }
+
+        var metricsNs = MetricsOverheadEstimate.NanosecondsPerJob();
+        table.Add(new Figure("throughput", "metric operations per job (estimate)", metricsNs / 1000, "µs", "", "", null));
+        var share = metricsNs / 1e6 / cheapestCpuPerJob * 100;
+        table.Add(new Figure("throughput", "metrics share of CPU per job (estimate)", share, "%", "of the lowest CPU per job above", "< 3 %", share < 3));
     }
 
     private static async Task<(double Rate, double CpuMsPerJob)> MeasureAsync(BenchmarkCluster cluster, BenchmarkSettings settings, CommitMode mode, int capacity)
