@@ -15,18 +15,18 @@ internal sealed record BenchmarkSettings(bool Quick)
     /// <summary>Producer connections inserting one job per transaction in the throughput scenario.</summary>
     public int Producers => 4;
 
-    public TimeSpan CeilingDuration => Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(20);
+    public TimeSpan CeilingDuration => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(20);
 
-    public TimeSpan ThroughputWarmup => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(5);
+    public TimeSpan ThroughputWarmup => Quick ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(5);
 
-    public TimeSpan ThroughputWindow => Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(20);
+    public TimeSpan ThroughputWindow => Quick ? TimeSpan.FromSeconds(1.5) : TimeSpan.FromSeconds(20);
 
     /// <summary>Jobs inserted but not yet finished at most: producers wait beyond it, so the backlog stays bounded.</summary>
     public int MaxBacklog => Quick ? 50 : 200;
 
     public int BurstJobs => Quick ? 200 : 20_000;
 
-    public int LatencyJobs => Quick ? 20 : 300;
+    public int LatencyJobs => Quick ? 10 : 300;
 
     /// <summary>Pause between two latency probes: the runner is idle when each job arrives.</summary>
     public TimeSpan LatencyPause => TimeSpan.FromMilliseconds(Quick ? 20 : 50);

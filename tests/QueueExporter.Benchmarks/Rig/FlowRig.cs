@@ -29,11 +29,12 @@ internal sealed class FlowRig : IAsyncDisposable
     private readonly WebApplication _worker;
     private readonly CancellationTokenSource _stop;
     private readonly Task _runnerTask;
-    private StandInFinisher? _finisher;
+    private readonly StandInFinisher? _finisher;
 
-    private FlowRig(WebApplication worker, JobRunner runner, CancellationTokenSource stop, Task runnerTask, ArrivalProbe probe, QueueJobSchema schema)
+    private FlowRig(WebApplication worker, StandInFinisher? finisher, JobRunner runner, CancellationTokenSource stop, Task runnerTask, ArrivalProbe probe, QueueJobSchema schema)
     {
         _worker = worker;
+        _finisher = finisher;
         _stop = stop;
         Runner = runner;
         _runnerTask = runnerTask;
@@ -83,7 +84,7 @@ internal sealed class FlowRig : IAsyncDisposable
 
         await using var connection = await cluster.OpenAsync(database);
         var schema = await SchemaDetector.DetectAsync(connection, CancellationToken.None);
-        return new FlowRig(worker, runner, rigStop, runnerTask, probe, schema) { _finisher = finisher };
+        return new FlowRig(worker, finisher, runner, rigStop, runnerTask, probe, schema);
     }
 
     /// <summary>Inserts one job in its own transaction (autocommit), as Odoo's <c>with_delay()</c> followed by a commit.</summary>
