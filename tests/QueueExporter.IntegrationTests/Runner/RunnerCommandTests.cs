@@ -30,20 +30,23 @@ public class RunnerCommandTests
         await using var worker = await FakeOdooWorker.StartAsync(_ => db.ConnectionString);
         var port = UnusedPort();
         var start = QueueExporterCli.StartInfo(
-            ["runner", "--database-url", db.Url, "--worker-url", worker.Url.ToString(), "--listen", $"127.0.0.1:{port}"],
+            ["runner", "--database-url", db.Url, "--worker-url", worker.Url.ToString(), "--listen", $"127.0.0.1:{port}", "--log-format", "odoo"],
             new Dictionary<string, string> { ["ODOO_QUEUE_JOB_CHANNELS"] = "root:2,root.mail:1" });
         using var process = Process.Start(start)!;
+        string uuid;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             await Eventually.UntilAsync(async () => await TryGetStatusAsync(http, "/healthz") == HttpStatusCode.OK, Patience, "/healthz answers 200");
-            var uuid = await EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x", Channel = "root.mail" });
+            uuid = await EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x", Channel = "root.mail" });
             Assert.Equal(uuid, (await worker.NextCallAsync(Patience)).Uuid);
             string metrics = "";
             await Eventually.UntilAsync(
-                async () => (metrics = await http.GetStringAsync("/metrics")).Contains($"queue_runner_dispatches_total{{database=\"{db.Name}\",channel=\"root.mail\",outcome=\"ok\"}} 1", StringComparison.Ordinal),
+                // ok, or timeout on a machine too busy for the fake worker to answer within 1 s: both are normal outcomes.
+                async () => (metrics = await http.GetStringAsync("/metrics")).Contains($"queue_runner_dispatches_total{{database=\"{db.Name}\",channel=\"root.mail\",outcome=\"ok\"}} 1", StringComparison.Ordinal)
+                    || metrics.Contains($"queue_runner_dispatches_total{{database=\"{db.Name}\",channel=\"root.mail\",outcome=\"timeout\"}} 1", StringComparison.Ordinal),
                 Patience,
                 "the dispatch is counted on /metrics");
 
@@ -66,7 +69,7 @@ public class RunnerCommandTests
         Assert.Equal(0, process.ExitCode);
         Assert.Contains("Configured channel: root.mail(C:1,Q:0,R:0,F:0)", output, StringComparison.Ordinal);
         Assert.Contains($"queue job runner ready for db {db.Name}", output, StringComparison.Ordinal);
-        Assert.Contains("asking Odoo to run job", output, StringComparison.Ordinal);
+        Assert.Contains($"odoo.addons.queue_job.jobrunner.runner: asking Odoo to run job {uuid} on db {db.Name}", output, StringComparison.Ordinal);
         Assert.Contains("graceful stop requested", output, StringComparison.Ordinal);
         Assert.Contains("stopped", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", await stderr, StringComparison.Ordinal);

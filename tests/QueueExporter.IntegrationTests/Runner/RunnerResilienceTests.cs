@@ -35,7 +35,7 @@ public class RunnerResilienceTests
         Assert.Equal(after, (await worker.NextCallAsync(Patience)).Uuid);
         Assert.Equal(2, worker.Calls.Count);
         await Eventually.UntilAsync(
-            async () => await second.SampleAsync($"queue_runner_dispatches_total{{database=\"{db.Name}\",channel=\"root\",outcome=\"ok\"}}") == 1,
+            async () => await second.DeliveredAsync(db.Name, "root") == 1,
             Patience,
             "the new leader counts its dispatch");
     }
