@@ -1,0 +1,40 @@
+namespace QueueExporter.Benchmarks;
+
+/// <summary>
+/// Sizes of every scenario. <see cref="Quick"/> is the smoke-test mode: a few hundred jobs in all,
+/// each phase a second or two, so the whole suite stays well under 30 s on a loaded 2-core machine.
+/// </summary>
+internal sealed record BenchmarkSettings(bool Quick)
+{
+    /// <summary>pgbench clients and the runner's root capacity: the same concurrency on both sides of a ratio.</summary>
+    public int Concurrency => 8;
+
+    /// <summary>The runner's root capacities the throughput scenario runs with.</summary>
+    public IReadOnlyList<int> FlowCapacities => Quick ? [Concurrency] : [Concurrency, 32];
+
+    /// <summary>Producer connections inserting one job per transaction in the throughput scenario.</summary>
+    public int Producers => 4;
+
+    public TimeSpan CeilingDuration => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(20);
+
+    public TimeSpan ThroughputWarmup => Quick ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(5);
+
+    public TimeSpan ThroughputWindow => Quick ? TimeSpan.FromSeconds(1.5) : TimeSpan.FromSeconds(20);
+
+    /// <summary>Jobs inserted but not yet finished at most: producers wait beyond it, so the backlog stays bounded.</summary>
+    public int MaxBacklog => Quick ? 50 : 200;
+
+    public int BurstJobs => Quick ? 200 : 20_000;
+
+    public int LatencyJobs => Quick ? 10 : 300;
+
+    /// <summary>Pause between two latency probes: the runner is idle when each job arrives.</summary>
+    public TimeSpan LatencyPause => TimeSpan.FromMilliseconds(Quick ? 20 : 50);
+
+    public int MemoryJobs => Quick ? 50_000 : 1_000_000;
+
+    public int TransactionJobs => Quick ? 150 : 1_000;
+
+    /// <summary>Upper bound of any wait for jobs to finish; a scenario that hits it reports what it saw and fails.</summary>
+    public TimeSpan DrainTimeout => Quick ? TimeSpan.FromSeconds(30) : TimeSpan.FromMinutes(3);
+}

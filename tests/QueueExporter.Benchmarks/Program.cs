@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using QueueExporter.Benchmarks;
+using QueueExporter.Benchmarks.Rig;
+using QueueExporter.Benchmarks.Scenarios;
+
+// The performance harness: see docs/benchmarks.md. Every scenario is bounded in count and time,
+// talks to 127.0.0.1 only, and runs against its own durable PostgreSQL cluster, stopped at the end.
+string[] scenarios = ["ceiling", "throughput", "burst", "latency", "memory", "transactions"];
+var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
+var quick = args.Contains("--quick");
+var jsonIndex = Array.IndexOf(args, "--json");
+var jsonPath = jsonIndex >= 0 && jsonIndex + 1 < args.Length ? args[jsonIndex + 1] : null;
+if (jsonPath is not null)
+{
+    positional.Remove(jsonPath);
+}
+
+var selected = positional.Count == 1 && positional[0] == "all" ? scenarios : positional.SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+if (selected.Length == 0 || selected.Any(s => !scenarios.Contains(s)))
+{
+    Console.Error.WriteLine($"usage: dotnet run --project tests/QueueExporter.Benchmarks -c Release -- <{string.Join('|', scenarios)}|all>[,more...] [--quick] [--json FILE]");
+    return 2;
+}
+
+var settings = new BenchmarkSettings(quick);
+var table = new FigureTable();
+var total = Stopwatch.StartNew();
+Console.WriteLine($"queue-exporter benchmarks: {string.Join(", ", selected)}{(quick ? " (quick)" : "")}; {Environment.ProcessorCount} cores; load average {LoadAverage()}");
+await using (var cluster = await BenchmarkCluster.StartAsync())
+{
+    foreach (var scenario in selected)
+    {
+        Console.WriteLine($"== {scenario}");
+        var clock = Stopwatch.StartNew();
+        await (scenario switch
+        {
+            "ceiling" => CeilingAllModesAsync(cluster, settings, table),
+            "throughput" => ThroughputScenario.RunAsync(cluster, settings, table),
+            "burst" => BurstScenario.RunAsync(cluster, settings, table),
+            "latency" => LatencyScenario.RunAsync(cluster, settings, table),
+            "memory" => MemoryScenario.RunAsync(cluster, settings, table),
+            _ => TransactionsScenario.RunAsync(cluster, settings, table),
+        });
+        Console.WriteLine($"   ({clock.Elapsed.TotalSeconds:0.0} s)");
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine(table.ToMarkdown());
+Console.WriteLine($"total {total.Elapsed.TotalSeconds:0} s; load average now {LoadAverage()}");
+if (jsonPath is not null)
+{
+    await File.WriteAllTextAsync(jsonPath, table.ToJson());
+}
+
+return 0;
+
+static async Task CeilingAllModesAsync(BenchmarkCluster cluster, BenchmarkSettings settings, FigureTable table)
+{
+    await CeilingScenario.MeasureAsync(cluster, settings, table, CommitMode.Durable);
+    await CeilingScenario.MeasureAsync(cluster, settings, table, CommitMode.Async);
+}
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";

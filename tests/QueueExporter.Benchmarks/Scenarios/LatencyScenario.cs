@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using QueueExporter.Benchmarks.Rig;
+
+namespace QueueExporter.Benchmarks.Scenarios;
+
+/// <summary>
+/// Commit-to-request latency with an idle runner: one job at a time is inserted in its own
+/// transaction; the clock starts when that commit returns to the producer and stops when the runjob
+/// request for that very job arrives at the worker (both read the same monotonic clock, in this one
+/// process). The next job goes in only after the previous one finished and a short pause.
+/// </summary>
+internal static class LatencyScenario
+{
+    public static async Task RunAsync(BenchmarkCluster cluster, BenchmarkSettings settings, FigureTable table)
+    {
+        foreach (var mode in (CommitMode[])[CommitMode.Durable, CommitMode.Async])
+        {
+            var samples = await MeasureAsync(cluster, settings, mode);
+            samples.Sort();
+            var p50 = Percentile(samples, 0.50);
+            var p99 = Percentile(samples, 0.99);
+            var suffix = mode == CommitMode.Durable ? "durable" : "synchronous_commit=off";
+            table.Add(new Figure("latency", $"commit → runjob request p50 ({suffix})", p50, "ms", "OCA 4 ms", "< 2 ms", p50 < 2));
+            table.Add(new Figure("latency", $"commit → runjob request p99 ({suffix})", p99, "ms", "OCA 8 ms", "< 5 ms", p99 < 5));
+        }
+    }
+
+    private static async Task<List<double>> MeasureAsync(BenchmarkCluster cluster, BenchmarkSettings settings, CommitMode mode)
+    {
+        var database = "latency_" + mode.ToString().ToLowerInvariant();
+        await cluster.CreateQueueDatabaseAsync(database, mode == CommitMode.Durable);
+        try
+        {
+            await using var rig = await FlowRig.StartAsync(cluster, database, settings.Concurrency);
+            await using var connection = await cluster.OpenAsync(database, BenchmarkCluster.ProducerRole);
+            var samples = new List<double>(settings.LatencyJobs);
+
+            // A few unmeasured jobs first: JIT, connection pools and HTTP keep-alive are warm in production.
+            for (var i = -5; i < settings.LatencyJobs; i++)
+            {
+                var expected = rig.Probe.Completed + 1;
+                var finished = rig.Probe.CompletedAtLeastAsync(expected);
+                var uuid = await rig.EnqueueOneAsync(connection, CancellationToken.None);
+                var committed = Stopwatch.GetTimestamp();
+                var arrival = rig.Probe.ArrivalOfAsync(uuid);
+                var both = Task.WhenAll(arrival, finished);
+                if (await Task.WhenAny(both, Task.Delay(TimeSpan.FromSeconds(10))) != both)
+                {
+                    throw new InvalidOperationException($"latency ({mode}): job {uuid} was not run within 10 s");
+                }
+
+                if (i >= 0)
+                {
+                    samples.Add(Stopwatch.GetElapsedTime(committed, await arrival).TotalMilliseconds);
+                }
+
+                await Task.Delay(settings.LatencyPause);
+            }
+
+            return samples;
+        }
+        finally
+        {
+            await cluster.DropDatabaseAsync(database);
+        }
+    }
+
+    private static double Percentile(List<double> sorted, double fraction)
+    {
+        var index = (int)Math.Ceiling(fraction * sorted.Count) - 1;
+        return sorted[Math.Clamp(index, 0, sorted.Count - 1)];
+    }
+}
