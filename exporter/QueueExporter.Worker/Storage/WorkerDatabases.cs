@@ -116,7 +116,8 @@ internal sealed class WorkerDatabases : IAsyncDisposable
     private async Task<ServedDatabase> OpenAsync(string name, CancellationToken cancellationToken)
     {
         var endpoint = _endpoint.WithDatabase(name);
-        var dataSource = NpgsqlDataSource.Create(endpoint.ToConnectionString(WorkerOptions.ApplicationName));
+        // The worker changes no session state, so a pooled connection needs no DISCARD ALL (one transaction) on reuse.
+        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(endpoint.ToConnectionString(WorkerOptions.ApplicationName)) { NoResetOnClose = true }.ConnectionString);
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

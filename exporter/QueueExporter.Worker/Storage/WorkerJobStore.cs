@@ -106,9 +106,13 @@ internal sealed class WorkerJobStore(QueueJobSchema schema)
             _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "unknown outcome"),
         };
         parameters.Add("id", job.Id);
-        await connection.ExecuteAsync(new CommandDefinition($"UPDATE queue_job SET {set} WHERE id = @id", parameters, transaction, cancellationToken: cancellationToken));
+        var mayHaveDependents = outcome is JobOutcome.Done && schema.HasColumn("dependencies");
+        var returning = mayHaveDependents ? " RETURNING dependencies::text" : "";
+        var dependencies = await connection.ExecuteScalarAsync<string?>(new CommandDefinition($"UPDATE queue_job SET {set} WHERE id = @id{returning}", parameters, transaction, cancellationToken: cancellationToken));
         await DeleteLockAsync(transaction, job, cancellationToken);
-        return outcome is JobOutcome.Done && schema.HasColumn("dependencies")
+        // Most jobs have no dependents: looking for them only when the graph names some saves a statement
+        // per job inside the transaction that holds the row lock.
+        return mayHaveDependents && DependencyGraph.MayHaveDependents(dependencies)
             ? await ReleaseDependentsAsync(transaction, job, cancellationToken)
             : [];
     }
