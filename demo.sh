@@ -59,7 +59,7 @@ worker_port="$(free_port)"; runner_port="$(free_port)"; scraper_port="$(free_por
   --worker-url "http://127.0.0.1:$worker_port" --listen "127.0.0.1:$runner_port" --log-format odoo >"$work/logs/runner.log" 2>&1 & pids+=($!)
 "${qe[@]}" scrape --database-url "$database_url" --listen "127.0.0.1:$scraper_port" --log-file "$work/logs/runner.log" >"$work/logs/scraper.log" 2>&1 & pids+=($!)
 
-urls=("http://127.0.0.1:$runner_port/metrics" "http://127.0.0.1:$worker_port/metrics" "http://127.0.0.1:$scraper_port/metrics")
+urls=("runner metrics:  http://127.0.0.1:$runner_port/metrics (and /healthz)" "worker metrics:  http://127.0.0.1:$worker_port/metrics" "scraper metrics: http://127.0.0.1:$scraper_port/metrics")
 if command -v prometheus >/dev/null && [[ -f deploy/prometheus/prometheus.demo.yml.tmpl ]]; then
   prom_port="$(free_port)"; am_port="$(free_port)"
   sed -e "s/@RUNNER@/127.0.0.1:$runner_port/; s/@WORKER@/127.0.0.1:$worker_port/; s/@SCRAPER@/127.0.0.1:$scraper_port/; s/@ALERTMANAGER@/127.0.0.1:$am_port/; s|@ROOT@|$root|g" \
@@ -68,7 +68,7 @@ if command -v prometheus >/dev/null && [[ -f deploy/prometheus/prometheus.demo.y
     --web.listen-address="127.0.0.1:$am_port" --cluster.listen-address= >"$work/logs/alertmanager.log" 2>&1 & pids+=($!)
   prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/prom" \
     --web.listen-address="127.0.0.1:$prom_port" >"$work/logs/prometheus.log" 2>&1 & pids+=($!)
-  urls+=("http://127.0.0.1:$prom_port/alerts (Prometheus)" "http://127.0.0.1:$am_port (Alertmanager)")
+  urls+=("Prometheus:      http://127.0.0.1:$prom_port/alerts" "Alertmanager:    http://127.0.0.1:$am_port")
 fi
 
 show=(); for u in "${urls[@]}"; do show+=(--show-url "$u"); done

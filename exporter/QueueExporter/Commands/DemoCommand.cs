@@ -19,7 +19,7 @@ internal static class DemoCommand
         var duration = new Option<int>("--duration") { Description = "Stop after this many seconds (0: run until Ctrl-C).", DefaultValueFactory = _ => 0 };
         var rate = new Option<double>("--ticks-per-second") { Description = "How often a handful of jobs is added (bursts of 150 come about one tick in 40).", DefaultValueFactory = _ => 4 };
         var summaryEvery = new Option<int>("--summary-seconds") { Description = "Seconds between two summary lines.", DefaultValueFactory = _ => 2 };
-        var metrics = new Option<string[]>("--show-url") { Description = "A URL to print with the summary header (repeatable), e.g. the /metrics endpoints." };
+        var metrics = new Option<string[]>("--show-url") { Description = "A line to print above the summary (repeatable), e.g. a /metrics endpoint and its name." };
         var seed = new Option<int?>("--seed") { Description = "Random seed, for a reproducible stream." };
 
         var command = new Command("demo", "Feed a realistic, varied stream of queue.demo.* jobs (several channels, priorities, etas, failures, retries, bursts) and print a live summary.");
@@ -43,7 +43,7 @@ internal static class DemoCommand
 
             foreach (var url in parse.GetValue(metrics) ?? [])
             {
-                Console.WriteLine($"metrics: {url}");
+                Console.WriteLine($"  {url}");
             }
 
             Console.WriteLine($"feeding database \"{database}\" at {endpoint.Host}:{endpoint.Port}; channels {DemoJobMix.ChannelConfiguration}; Ctrl-C stops");
