@@ -28,7 +28,7 @@ public sealed record FaultSettings
     public int WorkerKills => Full ? 10 : 3;
 
     /// <summary>Slow jobs in the worker-crash scenario.</summary>
-    public int SlowJobs => Full ? 200 : 40;
+    public int SlowJobs => Full ? 200 : 20;
 
     /// <summary>PostgreSQL restarts in the database scenario.</summary>
     public int DatabaseRestarts => Full ? 5 : 1;
@@ -37,7 +37,7 @@ public sealed record FaultSettings
     public int WorkerOutages => Full ? 3 : 1;
 
     /// <summary>Least number of jobs a stream enqueues (it runs on until its scenario's faults are done).</summary>
-    public int StreamJobs => Full ? 600 : 60;
+    public int StreamJobs => Full ? 600 : 40;
 
     /// <summary>How long all jobs may take to settle after the last fault.</summary>
     public TimeSpan SettleTimeout => Full ? TimeSpan.FromMinutes(3) : TimeSpan.FromSeconds(40);

@@ -31,7 +31,7 @@ public sealed class LeaderFailoverTests(ITestOutputHelper output)
             runners.Add(leader);
             var standby = await FaultProcesses.StartStandbyAsync("runner-2", database, worker.BaseAddress);
             runners.Add(standby);
-            await using var stream = new JobStream(database, random.Next(), settings.StreamJobs, TimeSpan.FromMilliseconds(100), JobStream.MixedJobs);
+            await using var stream = new JobStream(database, random.Next(), settings.StreamJobs, settings.Full ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromMilliseconds(250), JobStream.MixedJobs);
             stream.Start();
 
             var takeovers = new List<TimeSpan>();
