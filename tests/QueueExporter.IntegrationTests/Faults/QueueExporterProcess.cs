@@ -11,6 +11,9 @@ namespace QueueExporter.IntegrationTests.Faults;
 /// </summary>
 public sealed class QueueExporterProcess : IAsyncDisposable
 {
+    /// <summary>When set, each process's output is written to a file in this directory when it is disposed.</summary>
+    public const string LogDirectoryVariable = "QUEUE_EXPORTER_FAULTS_LOGS";
+
     private readonly Process _process;
     private readonly List<OutputLine> _lines = [];
     private readonly Task _stdout;
@@ -124,6 +127,12 @@ public sealed class QueueExporterProcess : IAsyncDisposable
 
         await Task.WhenAll(_stdout, _stderr);
         _process.Dispose();
+        if (Environment.GetEnvironmentVariable(LogDirectoryVariable) is { Length: > 0 } directory)
+        {
+            // For a post-mortem of a failed run: every process's full output, one file each.
+            Directory.CreateDirectory(directory);
+            await File.WriteAllLinesAsync(Path.Combine(directory, $"{Name}-{Pid}.log"), Lines.Select(l => $"{l.ReceivedAt:HH:mm:ss.fff} | {l.Text}"));
+        }
     }
 
     private async Task PumpAsync(StreamReader reader)
