@@ -33,7 +33,7 @@ public sealed class WorkerCrashTests(ITestOutputHelper output)
 
             await using var front = await WorkerFront.StartAsync(live.Select(w => w.Address), random.Next());
             await using var runner = await FaultProcesses.StartLeaderAsync("runner", database, front.BaseAddress, channels: "root:6");
-            await using var stream = new JobStream(database, random.Next(), settings.SlowJobs, settings.Full ? TimeSpan.FromMilliseconds(150) : TimeSpan.FromMilliseconds(400), r => (Math.Round(0.3 + (r.NextDouble() * 1.5), 3), "ok"), "queue.demo", "slow");
+            await using var stream = new JobStream(database, random.Next(), settings.SlowJobs, settings.Full ? TimeSpan.FromMilliseconds(150) : TimeSpan.FromMilliseconds(400), r => (Math.Round(0.5 + (r.NextDouble() * 3), 3), "ok"), "queue.demo", "slow");
             stream.Start();
 
             for (var kill = 1; kill <= settings.WorkerKills; kill++)
