@@ -32,8 +32,8 @@ public sealed class WorkerCrashTests(ITestOutputHelper output)
             }
 
             await using var front = await WorkerFront.StartAsync(live.Select(w => w.Address), random.Next());
-            await using var runner = await FaultProcesses.StartLeaderAsync("runner", database, front.BaseAddress, channels: "root:6");
-            await using var stream = new JobStream(database, random.Next(), settings.SlowJobs, settings.Full ? TimeSpan.FromMilliseconds(150) : TimeSpan.FromMilliseconds(400), r => (Math.Round(0.5 + (r.NextDouble() * 3), 3), "ok"), "queue.demo", "slow");
+            await using var runner = await FaultProcesses.StartLeaderAsync("runner", database, front.BaseAddress, channels: "root:8");
+            await using var stream = new JobStream(database, random.Next(), settings.SlowJobs, settings.Full ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromMilliseconds(700), r => (Math.Round(0.5 + (r.NextDouble() * 3), 3), "ok"), "queue.demo", "slow");
             stream.Start();
 
             for (var kill = 1; kill <= settings.WorkerKills; kill++)
