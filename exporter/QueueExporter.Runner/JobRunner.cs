@@ -74,9 +74,9 @@ public sealed class JobRunner
 
         RunnerLog.InitializingConnections(_logger);
         using var loopStop = new CancellationTokenSource();
-        using var sourcesStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var sourcesStop = new CancellationTokenSource(); // cancelled only after in-flight calls drained
         using var dispatcher = new Dispatcher(
-            db => _sources.GetValueOrDefault(db)?.DataSource,
+            db => _sources.GetValueOrDefault(db),
             new WorkerClient(_options.WorkerUrl, _options.HttpAuthUser, _options.HttpAuthPassword, _options.HttpTimeout),
             _metrics,
             _time,

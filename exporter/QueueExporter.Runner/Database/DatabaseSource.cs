@@ -26,6 +26,7 @@ internal sealed class DatabaseSource : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _isLeader;
+    private volatile bool _reloadRequested;
     private QueueJobSchema? _schema;
 
     public DatabaseSource(string database, RunnerOptions options, ChannelWriter<RunnerSignal> signals, RunnerMetrics metrics, TimeProvider time, ILogger logger)
@@ -37,7 +38,9 @@ internal sealed class DatabaseSource : IAsyncDisposable
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        DataSource = NpgsqlDataSource.Create(_endpoint.ToConnectionString(options.ApplicationName));
+        // The runner's commands never change session state, so returning a connection to the pool needs
+        // no DISCARD ALL: that reset would otherwise count as one more transaction per command.
+        DataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(_endpoint.ToConnectionString(options.ApplicationName)) { NoResetOnClose = true }.ConnectionString);
         _metrics.Leader.WithLabels(database).Set(0);
     }
 
@@ -81,6 +84,9 @@ internal sealed class DatabaseSource : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+
+    /// <summary>Asks for a full reload at the next maintenance tick (after a failed re-read or dispatch the model may be stale).</summary>
+    public void RequestReload() => _reloadRequested = true;
 
     private async ValueTask<bool> PrepareAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
@@ -151,9 +157,15 @@ internal sealed class DatabaseSource : IAsyncDisposable
     {
         try
         {
-            await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
-            _schema ??= await SchemaDetector.DetectAsync(connection, cancellationToken);
-            var facts = await JobRowReader.LoadActiveAsync(connection, _database, cancellationToken);
+            _reloadRequested = false;
+            var facts = await BrokenConnectionRetry.RunAsync(
+                DataSource,
+                async connection =>
+                {
+                    _schema ??= await SchemaDetector.DetectAsync(connection, cancellationToken);
+                    return await JobRowReader.LoadActiveAsync(connection, _database, cancellationToken);
+                },
+                cancellationToken);
             _signals.TryWrite(new DatabaseLoaded(_database, facts));
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
@@ -168,8 +180,8 @@ internal sealed class DatabaseSource : IAsyncDisposable
         try
         {
             var distinct = uuids.ToHashSet(StringComparer.Ordinal);
-            await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
-            var facts = await JobRowReader.ReadByUuidsAsync(connection, _database, distinct, cancellationToken);
+            var facts = await BrokenConnectionRetry.RunAsync(
+                DataSource, connection => JobRowReader.ReadByUuidsAsync(connection, _database, distinct, cancellationToken), cancellationToken);
             foreach (var fact in facts)
             {
                 distinct.Remove(fact.Uuid);
@@ -180,6 +192,7 @@ internal sealed class DatabaseSource : IAsyncDisposable
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
         {
             RunnerLog.DatabaseError(_logger, _database, "re-reading changed jobs failed: " + DatabaseErrorDescriber.Describe(ex, _endpoint));
+            RequestReload();
         }
     }
 
@@ -196,9 +209,9 @@ internal sealed class DatabaseSource : IAsyncDisposable
                     continue;
                 }
 
-                if (_schema is null)
+                if (_schema is null || _reloadRequested)
                 {
-                    // The load after connecting failed: keep trying, this database is idle until it works.
+                    // A load or re-read failed: keep trying, the model of this database is stale until it works.
                     await LoadAsync(cancellationToken);
                     continue;
                 }
@@ -220,8 +233,10 @@ internal sealed class DatabaseSource : IAsyncDisposable
     {
         try
         {
-            await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
-            var rescued = await DeadJobRescuer.RescueAsync(connection, _schema!, _time.GetUtcNow(), _options.DeadJobGrace, _options.RescueTimeout, cancellationToken);
+            var rescued = await BrokenConnectionRetry.RunAsync(
+                DataSource,
+                connection => DeadJobRescuer.RescueAsync(connection, _schema!, _time.GetUtcNow(), _options.DeadJobGrace, _options.RescueTimeout, cancellationToken),
+                cancellationToken);
             foreach (var (uuid, state) in rescued)
             {
                 if (state == JobStates.Failed)

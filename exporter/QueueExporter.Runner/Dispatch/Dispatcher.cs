@@ -16,7 +16,7 @@ namespace QueueExporter.Runner.Dispatch;
 /// </summary>
 internal sealed class Dispatcher : IDisposable
 {
-    private readonly Func<string, NpgsqlDataSource?> _dataSources;
+    private readonly Func<string, DatabaseSource?> _sources;
     private readonly WorkerClient _worker;
     private readonly RunnerMetrics _metrics;
     private readonly TimeProvider _time;
@@ -26,9 +26,9 @@ internal sealed class Dispatcher : IDisposable
     private ChannelWriter<RunnerSignal>? _signals;
     private CancellationToken _stopping;
 
-    public Dispatcher(Func<string, NpgsqlDataSource?> dataSources, WorkerClient worker, RunnerMetrics metrics, TimeProvider time, ILogger logger, TimeSpan requeueDelay)
+    public Dispatcher(Func<string, DatabaseSource?> sources, WorkerClient worker, RunnerMetrics metrics, TimeProvider time, ILogger logger, TimeSpan requeueDelay)
     {
-        _dataSources = dataSources;
+        _sources = sources;
         _worker = worker;
         _metrics = metrics;
         _time = time;
@@ -57,8 +57,12 @@ internal sealed class Dispatcher : IDisposable
     /// <summary>Waits for in-flight work, at most <paramref name="grace"/>.</summary>
     public async Task DrainAsync(TimeSpan grace)
     {
-        var all = Task.WhenAll(_inFlight.Keys);
-        await Task.WhenAny(all, Task.Delay(grace, _time));
+        // A database slice in flight starts its HTTP calls later: keep draining until nothing is left.
+        var deadline = Task.Delay(grace, _time);
+        while (!_inFlight.IsEmpty && !deadline.IsCompleted)
+        {
+            await Task.WhenAny(Task.WhenAll(_inFlight.Keys), deadline);
+        }
     }
 
     public void Dispose() => _worker.Dispose();
@@ -73,29 +77,26 @@ internal sealed class Dispatcher : IDisposable
     {
         try
         {
-            var dataSource = _dataSources(database);
-            if (dataSource is null)
+            if (_sources(database) is not { } source)
             {
                 return;
             }
 
-            HashSet<string> moved;
-            await using (var connection = await dataSource.OpenConnectionAsync(_stopping))
+            var dataSource = source.DataSource;
+            var moved = await BrokenConnectionRetry.RunAsync(
+                dataSource, connection => JobStateWriter.MarkEnqueuedAsync(connection, [.. jobs.Select(j => j.Uuid)], _time.GetUtcNow(), _stopping), _stopping);
+            var lost = jobs.Where(j => !moved.Contains(j.Uuid)).ToList();
+            if (lost.Count > 0)
             {
-                moved = await JobStateWriter.MarkEnqueuedAsync(connection, [.. jobs.Select(j => j.Uuid)], _time.GetUtcNow(), _stopping);
-                var lost = jobs.Where(j => !moved.Contains(j.Uuid)).ToList();
-                if (lost.Count > 0)
+                foreach (var job in lost)
                 {
-                    foreach (var job in lost)
-                    {
-                        _metrics.Dispatches.WithLabels(database, job.Channel, "not_pending").Inc();
-                    }
-
-                    var uuids = lost.Select(j => j.Uuid).ToList();
-                    var facts = await JobRowReader.ReadByUuidsAsync(connection, database, uuids, _stopping);
-                    var present = facts.Select(f => f.Uuid).ToHashSet(StringComparer.Ordinal);
-                    _signals?.TryWrite(new JobsChanged(database, facts, [.. uuids.Where(u => !present.Contains(u))]));
+                    _metrics.Dispatches.WithLabels(database, job.Channel, "not_pending").Inc();
                 }
+
+                var uuids = lost.Select(j => j.Uuid).ToList();
+                var facts = await BrokenConnectionRetry.RunAsync(dataSource, connection => JobRowReader.ReadByUuidsAsync(connection, database, uuids, _stopping), _stopping);
+                var present = facts.Select(f => f.Uuid).ToHashSet(StringComparer.Ordinal);
+                _signals?.TryWrite(new JobsChanged(database, facts, [.. uuids.Where(u => !present.Contains(u))]));
             }
 
             foreach (var job in jobs)
@@ -108,9 +109,9 @@ internal sealed class Dispatcher : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
         {
-            // The scheduler counted these as running; the next full load of the database corrects that.
+            // The scheduler counted these as running: a full reload of the database corrects that.
             RunnerLog.DatabaseError(_logger, database, "dispatch failed: " + ex.Message);
-            _signals?.TryWrite(new DatabaseReleased(database));
+            _sources(database)?.RequestReload();
         }
     }
 

@@ -46,19 +46,25 @@ public static class DemoHandlers
             await Task.Delay(TimeSpan.FromSeconds(seconds), clock, ct);
             return string.Create(CultureInfo.InvariantCulture, $"slept {seconds:0.###} s");
         });
-        registry.Register(Fail, (job, _) =>
-            throw new InvalidOperationException($"demo failure: partner {job.Uuid[..8]} has no email address, cannot send the invoice"));
+        registry.Register(Fail, SendInvoiceAsync);
         registry.Register(
             Flaky,
             (job, _) =>
             {
                 var failures = (int)NumberArgument(job, fallback: 2);
                 return job.Retry < failures
-                    ? throw new RetryableJobException($"demo: remote service busy (attempt {job.Retry + 1} of {failures + 1})")
+                    ? Task.FromException<string?>(new RetryableJobException($"demo: remote service busy (attempt {job.Retry + 1} of {failures + 1})"))
                     : Task.FromResult<string?>($"succeeded after {job.Retry} retries");
             },
             FlakyRetryPattern);
         return registry;
+    }
+
+    // A named async method, so that the failure carries a stack trace as a real one would.
+    private static async Task<string?> SendInvoiceAsync(JobContext job, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        throw new InvalidOperationException($"demo failure: partner {job.Uuid[..Math.Min(8, job.Uuid.Length)]} has no email address, cannot send the invoice");
     }
 
     private static double NumberArgument(JobContext job, double fallback) =>

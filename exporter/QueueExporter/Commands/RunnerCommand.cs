@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using QueueExporter.QueueJob.Logging;
 using Prometheus;
 using QueueExporter.Runner;
 using QueueExporter.Runner.Channels;
@@ -33,10 +33,15 @@ internal static class RunnerCommand
         var httpTimeout = new Option<double>("--http-timeout") { Description = "Seconds to wait for a runjob answer; no answer is normal (the worker keeps the job). OCA: 1.", DefaultValueFactory = _ => 1 };
         var standbyRetry = new Option<double>("--standby-retry-interval") { Description = "Seconds between attempts at the leader lock while another runner holds it (OCA: 5).", DefaultValueFactory = _ => 5 };
         var stopGrace = new Option<double>("--stop-grace-period") { Description = "Seconds in-flight runjob calls may take to finish on SIGTERM.", DefaultValueFactory = _ => 10 };
+        var logFormat = new Option<string>("--log-format")
+        {
+            Description = $"Console log format: {string.Join(", ", LoggingSetup.Formats)} (odoo: Odoo's own line format and OCA's logger names, for existing log tooling).",
+            DefaultValueFactory = _ => "simple",
+        };
 
         var command = new Command("runner", "Run queue_job jobs like OCA's job runner (stop Odoo's with channels root:0): leader lock per database, LISTEN, channels, runjob calls, dead-job rescue; metrics on --listen.");
         database.AddTo(command);
-        foreach (var option in (Option[])[channels, workerUrl, authUser, authPassword, listen, rescueTimeout, deadJobGrace, rescueInterval, safetyPoll, httpTimeout, standbyRetry, stopGrace])
+        foreach (var option in (Option[])[channels, workerUrl, authUser, authPassword, listen, rescueTimeout, deadJobGrace, rescueInterval, safetyPoll, httpTimeout, standbyRetry, stopGrace, logFormat])
         {
             command.Options.Add(option);
         }
@@ -70,9 +75,22 @@ internal static class RunnerCommand
                     throw new ArgumentException(ex.Message, ex);
                 }
 
-                await using var app = BuildHost(options, parse.GetValue(listen)!, Metrics.DefaultRegistry);
+                var format = parse.GetValue(logFormat)!;
+                if (!LoggingSetup.Formats.Contains(format))
+                {
+                    throw new ArgumentException($"--log-format must be one of {string.Join(", ", LoggingSetup.Formats)}, got '{format}'");
+                }
+
+                await using var app = BuildHost(options, parse.GetValue(listen)!, Metrics.DefaultRegistry, format);
                 await app.StartAsync(cancellationToken);
-                await app.WaitForShutdownAsync(cancellationToken);
+                try
+                {
+                    await app.WaitForShutdownAsync(cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Ctrl-C or SIGTERM: the normal way out; stopping the host stops the runner gracefully.
+                }
                 return 0;
             },
             () => database.ResolveEndpoint(parse)));
@@ -80,17 +98,10 @@ internal static class RunnerCommand
     }
 
     /// <summary>The host: the runner as a hosted service, /metrics and /healthz on <paramref name="listen"/>.</summary>
-    internal static WebApplication BuildHost(RunnerOptions options, string listen, CollectorRegistry registry)
+    internal static WebApplication BuildHost(RunnerOptions options, string listen, CollectorRegistry registry, string logFormat = "simple")
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss,fff ";
-            o.UseUtcTimestamp = true;
-        });
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddQueueExporterConsole(logFormat);
         builder.WebHost.UseUrls(ListenUrl(listen));
         builder.Services.AddQueueRunner(options, registry);
         var app = builder.Build();

@@ -95,6 +95,27 @@ public class RunJobLockingTests
     }
 
     [Fact]
+    public async Task Two_parents_finishing_at_the_same_moment_release_their_common_child()
+    {
+        var gate = new BlockingHandler();
+        await using var bed = await WorkerTestBed.StartAsync(registerHandlers: r => r.Register("test.blocking.run", gate.RunAsync));
+        var first = await bed.EnqueueAsync(new NewJob { ModelName = "test.blocking", MethodName = "run" });
+        var second = await bed.EnqueueAsync(new NewJob { ModelName = "test.blocking", MethodName = "run" });
+        var child = await bed.EnqueueAsync(new NewJob { ModelName = "queue.demo", MethodName = "quick", DependsOn = [first, second] });
+
+        var requests = new[] { bed.RunJobAsync(first), bed.RunJobAsync(second) };
+        await Eventually.UntilAsync(() => gate.Runs == 2, Timeout, "both parents run at once");
+        gate.Release.SetResult("released");
+        foreach (var response in await Task.WhenAll(requests).WaitAsync(Timeout))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            response.Dispose();
+        }
+
+        Assert.Equal(JobStates.Pending, (string)(await bed.RowAsync(child)).state);
+    }
+
+    [Fact]
     public async Task The_metrics_endpoint_serves_the_worker_metrics_over_http()
     {
         await using var bed = await WorkerTestBed.StartAsync();

@@ -1,0 +1,73 @@
+using QueueExporter.Commands;
+using QueueExporter.QueueJob.Connection;
+using QueueExporter.Runner;
+using QueueExporter.Runner.Channels;
+using Xunit;
+
+namespace QueueExporter.Tests.Runner;
+
+public class RunnerCommandOptionsTests
+{
+    private static readonly Dictionary<string, string?> NoEnvironment = [];
+
+    [Fact]
+    public void Channels_come_from_the_option_then_the_environment_then_root_1()
+    {
+        var environment = new Dictionary<string, string?> { ["ODOO_QUEUE_JOB_CHANNELS"] = "root:3" };
+
+        Assert.Equal("root:9", RunnerCommand.ResolveChannels("root:9", environment));
+        Assert.Equal("root:3", RunnerCommand.ResolveChannels(null, environment));
+        Assert.Equal("root:1", RunnerCommand.ResolveChannels(null, NoEnvironment));
+    }
+
+    [Fact]
+    public void The_worker_url_is_built_from_odoo_environment_variables()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["ODOO_QUEUE_JOB_SCHEME"] = "https",
+            ["ODOO_QUEUE_JOB_HOST"] = "odoo.internal",
+            ["ODOO_QUEUE_JOB_PORT"] = "8443",
+        };
+
+        Assert.Equal(new Uri("https://odoo.internal:8443"), RunnerCommand.ResolveWorkerUrl(null, environment));
+        Assert.Equal(new Uri("http://127.0.0.1:8069"), RunnerCommand.ResolveWorkerUrl(null, NoEnvironment));
+        Assert.Equal(new Uri("http://w:1"), RunnerCommand.ResolveWorkerUrl("http://w:1", environment));
+    }
+
+    [Fact]
+    public void A_bad_port_in_the_environment_is_named()
+    {
+        var error = Assert.Throws<ArgumentException>(() => RunnerCommand.ResolveWorkerUrl(null, new Dictionary<string, string?> { ["ODOO_QUEUE_JOB_PORT"] = "eighty" }));
+
+        Assert.Contains("ODOO_QUEUE_JOB_PORT", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validation_names_the_bad_setting()
+    {
+        var options = new RunnerOptions { Endpoint = DatabaseEndpoint.Parse("postgres://u@127.0.0.1:5432/db"), HttpTimeout = TimeSpan.Zero };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("HTTP timeout", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validation_rejects_malformed_channels_with_the_parser_message()
+    {
+        var options = new RunnerOptions { Endpoint = DatabaseEndpoint.Parse("postgres://u@127.0.0.1:5432/db"), Channels = "root:1,:2" };
+
+        Assert.Throws<ChannelConfigurationException>(options.Validate);
+    }
+
+    [Fact]
+    public void The_runjob_url_escapes_database_and_uuid_and_keeps_a_base_path()
+    {
+        using var client = new QueueExporter.Runner.Dispatch.WorkerClient(new Uri("http://user:pw@127.0.0.1:8069/prefix/"), null, null, TimeSpan.FromSeconds(1));
+
+        var url = client.RunJobUrl("my db&x", "abc");
+
+        Assert.Equal("http://127.0.0.1:8069/prefix/queue_job/runjob?db=my%20db%26x&job_uuid=abc", url.AbsoluteUri);
+    }
+}
