@@ -70,7 +70,9 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output)
 
     private static async Task<long> StartedCountAsync(TestDatabase database)
     {
-        await using var connection = await database.OpenConnectionAsync();
+        // Unpooled: a pooled connection from before the last restart would be dead.
+        await using var connection = new NpgsqlConnection(database.Endpoint.ToConnectionString("qe-fault-probe", pooling: false));
+        await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT count(*) FROM queue_job WHERE state = 'started'", connection);
         return (long)(await command.ExecuteScalarAsync())!;
     }
