@@ -61,9 +61,10 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output)
             report.Line($"overlap: {first} | {second}");
         }
 
-        var context = $"{settings.Replay}\nrunner output:\n{runner.Tail()}";
-        Assert.True(problems.Count == 0, $"{problems.Count} of {jobs.Count} jobs did not end as their handler dictates {context}:\n{string.Join('\n', problems.Take(20))}");
-        Assert.True(overlaps.Count == 0, $"jobs ran twice at once {context}:\n{string.Join('\n', overlaps.Take(10).Select(o => $"{o.First} | {o.Second}"))}");
+        var context = settings.Replay;
+        var processTail = $"\nrunner output:\n{runner.Tail()}";
+        Assert.True(problems.Count == 0, $"{problems.Count} of {jobs.Count} jobs did not end as their handler dictates {context}:\n{string.Join('\n', problems.Take(20))}{processTail}");
+        Assert.True(overlaps.Count == 0, $"jobs ran twice at once {context}:\n{string.Join('\n', overlaps.Take(10).Select(o => $"{o.First} | {o.Second}"))}{processTail}");
         var ranToDone = executions.All.Where(e => e.Outcome == "done").Select(e => e.Uuid).ToHashSet(StringComparer.Ordinal);
         Assert.All(jobs.Where(j => j.ExpectedState == "done"), j => Assert.Contains(j.Uuid, ranToDone));
     }

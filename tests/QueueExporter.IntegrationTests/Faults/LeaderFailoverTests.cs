@@ -58,9 +58,10 @@ public sealed class LeaderFailoverTests(ITestOutputHelper output)
             report.Line($"{jobs.Count} jobs ({JobAudit.Summary(rows)}), {settings.LeaderKills} leader kills, takeover max {takeovers.Max().TotalSeconds:0.00} s, "
                 + $"mean {takeovers.Average(t => t.TotalSeconds):0.00} s; {executions.All.Count} handler runs, {reruns} jobs ran more than once (one after the other), {overlaps.Count} overlapping runs");
 
-            var context = $"{settings.Replay}\nleader output:\n{leader.Tail()}";
-            Assert.True(problems.Count == 0, $"{problems.Count} of {jobs.Count} jobs did not end as their handler dictates {context}:\n{string.Join('\n', problems.Take(20))}");
-            Assert.True(overlaps.Count == 0, $"jobs ran twice at once {context}:\n{string.Join('\n', overlaps.Take(10).Select(o => $"{o.First} | {o.Second}"))}");
+            var context = settings.Replay;
+            var processTail = $"\nleader output:\n{leader.Tail()}";
+            Assert.True(problems.Count == 0, $"{problems.Count} of {jobs.Count} jobs did not end as their handler dictates {context}:\n{string.Join('\n', problems.Take(20))}{processTail}");
+            Assert.True(overlaps.Count == 0, $"jobs ran twice at once {context}:\n{string.Join('\n', overlaps.Take(10).Select(o => $"{o.First} | {o.Second}"))}{processTail}");
             Assert.All(takeovers, t => Assert.True(t < TakeoverPromise, $"takeover took {t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s {settings.Replay}"));
             var ranToDone = executions.All.Where(e => e.Outcome == "done").Select(e => e.Uuid).ToHashSet(StringComparer.Ordinal);
             Assert.All(jobs.Where(j => j.ExpectedState == "done"), j => Assert.Contains(j.Uuid, ranToDone));

@@ -55,10 +55,11 @@ public sealed class UnreliableWorkerTests(ITestOutputHelper output)
         report.Line($"{jobs.Count} jobs ({JobAudit.Summary(rows)}), {settings.WorkerOutages} outage cycles, {front.Answered500} calls answered 500, "
             + $"{runner.CountLines("exception in GET")} calls refused, {runner.CountLines("Re-queued dead job")} dead-job requeues; {executions.All.Count} handler runs, {overlaps.Count} overlapping runs");
 
-        var context = $"{settings.Replay}\nrunner output:\n{runner.Tail()}";
+        var context = settings.Replay;
+        var processTail = $"\nrunner output:\n{runner.Tail()}";
         Assert.True(front.Answered500 > 0, $"the 500 phase should have met runjob calls {settings.Replay}");
-        Assert.True(problems.Count == 0, $"{problems.Count} of {jobs.Count} jobs did not end as their handler dictates {context}:\n{string.Join('\n', problems.Take(20))}");
-        Assert.True(overlaps.Count == 0, $"jobs ran twice at once {context}:\n{string.Join('\n', overlaps.Take(10).Select(o => $"{o.First} | {o.Second}"))}");
+        Assert.True(problems.Count == 0, $"{problems.Count} of {jobs.Count} jobs did not end as their handler dictates {context}:\n{string.Join('\n', problems.Take(20))}{processTail}");
+        Assert.True(overlaps.Count == 0, $"jobs ran twice at once {context}:\n{string.Join('\n', overlaps.Take(10).Select(o => $"{o.First} | {o.Second}"))}{processTail}");
         var ranToDone = executions.All.Where(e => e.Outcome == "done").Select(e => e.Uuid).ToHashSet(StringComparer.Ordinal);
         Assert.All(jobs.Where(j => j.ExpectedState == "done"), j => Assert.Contains(j.Uuid, ranToDone));
     }

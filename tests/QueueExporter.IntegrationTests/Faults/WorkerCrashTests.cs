@@ -71,9 +71,10 @@ public sealed class WorkerCrashTests(ITestOutputHelper output)
             report.Line($"{jobs.Count} slow jobs ({JobAudit.Summary(rows)}), {settings.WorkerKills} worker kills cut {killedRuns.Count} runs short, {rescuedDone} of those jobs rescued and done; "
                 + $"{executions.All.Count} handler runs, {overlaps.Count} overlapping runs");
 
-            var context = $"{settings.Replay}\nrunner output:\n{runner.Tail()}";
-            Assert.True(problems.Count == 0, $"{problems.Count} of {jobs.Count} jobs did not end done {context}:\n{string.Join('\n', problems.Take(20))}");
-            Assert.True(overlaps.Count == 0, $"jobs ran twice at once {context}:\n{string.Join('\n', overlaps.Take(10).Select(o => $"{o.First} | {o.Second}"))}");
+            var context = settings.Replay;
+            var processTail = $"\nrunner output:\n{runner.Tail()}";
+            Assert.True(problems.Count == 0, $"{problems.Count} of {jobs.Count} jobs did not end done {context}:\n{string.Join('\n', problems.Take(20))}{processTail}");
+            Assert.True(overlaps.Count == 0, $"jobs ran twice at once {context}:\n{string.Join('\n', overlaps.Take(10).Select(o => $"{o.First} | {o.Second}"))}{processTail}");
             Assert.True(killedRuns.Count >= settings.WorkerKills, $"every kill should cut a run short, saw {killedRuns.Count} {settings.Replay}");
             Assert.Equal(killedRuns.Select(e => e.Uuid).Distinct(StringComparer.Ordinal).Count(), rescuedDone);
             var ranToDone = executions.All.Where(e => e.Outcome == "done").Select(e => e.Uuid).ToHashSet(StringComparer.Ordinal);
