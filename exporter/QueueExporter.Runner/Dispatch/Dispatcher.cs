@@ -75,6 +75,8 @@ internal sealed class Dispatcher : IDisposable
 
     private async Task DispatchDatabaseAsync(string database, List<RunnableJob> jobs)
     {
+        // Taken before the first await, i.e. in the loop iteration that chose the jobs: date_enqueued is the decision time.
+        var now = _time.GetUtcNow();
         try
         {
             if (_sources(database) is not { } source)
@@ -84,7 +86,7 @@ internal sealed class Dispatcher : IDisposable
 
             var dataSource = source.DataSource;
             var moved = await BrokenConnectionRetry.RunAsync(
-                dataSource, connection => JobStateWriter.MarkEnqueuedAsync(connection, [.. jobs.Select(j => j.Uuid)], _time.GetUtcNow(), _stopping), _stopping);
+                dataSource, connection => JobStateWriter.MarkEnqueuedAsync(connection, [.. jobs.Select(j => j.Uuid)], now, _stopping), _stopping);
             var lost = jobs.Where(j => !moved.Contains(j.Uuid)).ToList();
             if (lost.Count > 0)
             {
