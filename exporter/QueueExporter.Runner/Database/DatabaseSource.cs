@@ -181,8 +181,10 @@ internal sealed class DatabaseSource : IAsyncDisposable
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
         {
-            // The next safety poll retries; until then this database's jobs are not dispatched.
+            // Retried at the next maintenance tick (not only at the safety poll): the pool may have held
+            // several connections killed by a server restart.
             RunnerLog.DatabaseError(_logger, _database, "loading jobs failed: " + DatabaseErrorDescriber.Describe(ex, _endpoint));
+            RequestReload();
         }
     }
 

@@ -27,6 +27,14 @@ internal static class DeadJobRescuer
         FOR NO KEY UPDATE OF l SKIP LOCKED
         """;
 
+    // A run that died leaves its lock row behind, free. Kept, it would make the job's next live run look
+    // dead too (a job is a candidate as soon as any of its rows is free), so the rescue removes the free
+    // rows of the jobs it rescues; a row still held belongs to a live run and stays.
+    private const string DeleteFreeLockRowsSql = """
+        DELETE FROM queue_job_lock WHERE id IN (
+            SELECT id FROM queue_job_lock WHERE queue_job_id = ANY(@ids) FOR UPDATE SKIP LOCKED)
+        """;
+
     private const string CandidatesByAgeSql =
         "SELECT id FROM queue_job WHERE state = 'enqueued' AND date_enqueued < @cutoff FOR UPDATE SKIP LOCKED";
 
@@ -47,14 +55,25 @@ internal static class DeadJobRescuer
         }
 
         var rescued = new List<(string, string)>();
+        var rescuedIds = new List<int>();
         if (ids.Count > 0)
         {
-            await using var update = new NpgsqlCommand(UpdateSql(schema), connection, transaction);
-            update.Parameters.Add(new NpgsqlParameter<int[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = [.. ids] });
-            await using var reader = await update.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            await using (var update = new NpgsqlCommand(UpdateSql(schema), connection, transaction))
             {
-                rescued.Add((reader.GetString(0), reader.GetString(1)));
+                update.Parameters.Add(new NpgsqlParameter<int[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = [.. ids] });
+                await using var reader = await update.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rescued.Add((reader.GetString(0), reader.GetString(1)));
+                    rescuedIds.Add(reader.GetInt32(2));
+                }
+            }
+
+            if (schema.HasLockTable && rescuedIds.Count > 0)
+            {
+                await using var delete = new NpgsqlCommand(DeleteFreeLockRowsSql, connection, transaction);
+                delete.Parameters.Add(new NpgsqlParameter<int[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = [.. rescuedIds] });
+                await delete.ExecuteNonQueryAsync(cancellationToken);
             }
         }
 
@@ -90,7 +109,7 @@ internal static class DeadJobRescuer
         }
 
         return "UPDATE queue_job SET " + string.Join(", ", sets)
-            + " WHERE id = ANY(@ids) AND state IN ('enqueued', 'started') RETURNING uuid, state";
+            + " WHERE id = ANY(@ids) AND state IN ('enqueued', 'started') RETURNING uuid, state, id";
     }
 
     private static async Task<List<int>> ReadIdsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, DateTimeOffset cutoff, CancellationToken cancellationToken)

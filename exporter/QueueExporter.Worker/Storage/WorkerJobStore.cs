@@ -31,6 +31,10 @@ internal sealed class WorkerJobStore(QueueJobSchema schema)
     private const string InsertLockSql = "INSERT INTO queue_job_lock (queue_job_id) VALUES (@id) RETURNING id";
     private const string HoldLockSql = "SELECT id FROM queue_job_lock WHERE id = @lockId FOR NO KEY UPDATE";
     private const string DeleteLockSql = "DELETE FROM queue_job_lock WHERE id = @lockId";
+    private const string DeleteFreeLockRowsSql = """
+        DELETE FROM queue_job_lock WHERE id IN (
+            SELECT id FROM queue_job_lock WHERE queue_job_id = @id FOR UPDATE SKIP LOCKED)
+        """;
 
     // Children are locked (in id order, so concurrent parents cannot deadlock) before their parents
     // are checked: when two parents finish at once, the second waits for the first to commit and its
@@ -70,9 +74,14 @@ internal sealed class WorkerJobStore(QueueJobSchema schema)
 
         var set = "state = 'started', date_started = @now" + (schema.HasColumn("worker_pid") ? ", worker_pid = @workerPid" : "");
         await connection.ExecuteAsync(new CommandDefinition($"UPDATE queue_job SET {set} WHERE id = @id", new { id = row.Id, now = DbTime.ToDb(now), workerPid }, transaction, cancellationToken: cancellationToken));
-        int? lockId = schema.HasLockTable
-            ? await connection.ExecuteScalarAsync<int>(new CommandDefinition(InsertLockSql, new { id = row.Id }, transaction, cancellationToken: cancellationToken))
-            : null;
+        int? lockId = null;
+        if (schema.HasLockTable)
+        {
+            // A free row left by a run that died (or by a runner that requeued it without cleaning up)
+            // would make this live run look dead to a runner's probe: remove it before taking our own.
+            await connection.ExecuteAsync(new CommandDefinition(DeleteFreeLockRowsSql, new { id = row.Id }, transaction, cancellationToken: cancellationToken));
+            lockId = await connection.ExecuteScalarAsync<int>(new CommandDefinition(InsertLockSql, new { id = row.Id }, transaction, cancellationToken: cancellationToken));
+        }
         await transaction.CommitAsync(cancellationToken);
         return new StartedJob(row.Id, row.Uuid, row.ModelName + "." + row.MethodName, row.Channel, row.ArgsJson ?? "[]", row.KwargsJson ?? "{}", row.Retry, row.MaxRetries, now, lockId);
     }
