@@ -47,7 +47,9 @@ public sealed class ScrapeEndpointTests : IDisposable
             {
                 text = await http.GetStringAsync("/metrics");
                 var metrics = ExportedMetrics.Parse(text);
+                // The state gauges come from the periodic refresh, the failures from notifications: wait for both.
                 return metrics.Value("queue_job_scrape_up", ("database", database.Name)) == 1
+                    && metrics.Value("queue_job_jobs", ("database", database.Name), ("channel", "root"), ("state", JobStates.Pending)) == 1
                     && metrics.Value("queue_job_failures_total", ("database", database.Name), ("channel", "root"), ("exception", "odoo.exceptions \\\"quoted\\\"\\\\UserError")) == 1
                     && metrics.Value("queue_job_log_events_total", ("file", logFile), ("event", "job_dispatched")) == 1;
             },
