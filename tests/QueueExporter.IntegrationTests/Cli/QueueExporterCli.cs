@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace QueueExporter.IntegrationTests.Cli;
 
@@ -51,5 +53,41 @@ public static class QueueExporterCli
         }
 
         return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>
+    /// Reads the child's stdout until a line matches <paramref name="listeningLine"/> and returns its first
+    /// group as a URI (a subcommand started on port 0 logs the address it chose). From then on its output
+    /// is drained in the background so the child never blocks on a full pipe.
+    /// </summary>
+    public static async Task<Uri> ReadListeningAddressAsync(Process process, Regex listeningLine, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        ArgumentNullException.ThrowIfNull(listeningLine);
+        using var deadline = new CancellationTokenSource(timeout);
+        while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+        {
+            if (listeningLine.Match(line) is { Success: true } match)
+            {
+                _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+                _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
+                return new Uri(match.Groups[1].Value);
+            }
+        }
+
+        throw new InvalidOperationException($"queue-exporter exited before listening: {await process.StandardError.ReadToEndAsync(CancellationToken.None)}");
+    }
+
+    /// <summary>Sends SIGTERM (what a service manager sends) and waits for the process to exit.</summary>
+    public static async Task TerminateAsync(Process process, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]) ?? throw new InvalidOperationException("could not run kill"))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var deadline = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(deadline.Token);
     }
 }

@@ -59,10 +59,7 @@ public class RunnerCommandTests
         }
         finally
         {
-            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            await kill.WaitForExitAsync();
-            using var cts = new CancellationTokenSource(Patience);
-            await process.WaitForExitAsync(cts.Token);
+            await QueueExporterCli.TerminateAsync(process, Patience);
         }
 
         var output = await stdout;

@@ -48,7 +48,7 @@ public sealed partial class ScrapeCommandTests : IDisposable
             ?? throw new InvalidOperationException("could not start queue-exporter scrape");
         try
         {
-            var metricsUri = await ReadListeningAddressAsync(process);
+            var metricsUri = await QueueExporterCli.ReadListeningAddressAsync(process, ListeningLine(), Timeout);
             using var http = new HttpClient { Timeout = Timeout };
             await File.AppendAllTextAsync(
                 logFile,
@@ -69,12 +69,7 @@ public sealed partial class ScrapeCommandTests : IDisposable
             Assert.Equal(3, metrics.Value("queue_job_log_lines_total", ("file", logFile), ("level", "error")));
             Assert.Null(metrics.Value("queue_job_log_lines_total", ("file", logFile), ("level", "info")));
 
-            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill!.WaitForExitAsync();
-            }
-
-            await process.WaitForExitAsync().WaitAsync(Timeout);
+            await QueueExporterCli.TerminateAsync(process, Timeout);
             Assert.Equal(0, process.ExitCode);
         }
         finally
@@ -86,22 +81,6 @@ public sealed partial class ScrapeCommandTests : IDisposable
         }
     }
 
-    private static async Task<Uri> ReadListeningAddressAsync(Process process)
-    {
-        using var deadline = new CancellationTokenSource(Timeout);
-        while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
-        {
-            if (ListeningLine().Match(line) is { Success: true } match)
-            {
-                // Keep draining the output so the child never blocks on a full pipe.
-                _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-                _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
-                return new Uri(match.Groups[1].Value);
-            }
-        }
-
-        throw new InvalidOperationException($"scrape exited before listening: {await process.StandardError.ReadToEndAsync(CancellationToken.None)}");
-    }
 
     [GeneratedRegex(@"scrape listening on (http://127\.0\.0\.1:\d+/metrics)")]
     private static partial Regex ListeningLine();

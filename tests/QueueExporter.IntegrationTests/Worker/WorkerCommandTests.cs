@@ -44,7 +44,7 @@ public partial class WorkerCommandTests
             ?? throw new InvalidOperationException("could not start queue-exporter worker");
         try
         {
-            var baseAddress = await ReadListeningAddressAsync(process);
+            var baseAddress = await QueueExporterCli.ReadListeningAddressAsync(process, ListeningLine(), Timeout);
             await using var connection = await database.OpenConnectionAsync();
             var enqueuer = new JobEnqueuer(await SchemaDetector.DetectAsync(connection, CancellationToken.None));
             var uuid = await enqueuer.EnqueueAsync(connection, new NewJob { ModelName = "queue.demo", MethodName = "slow", ArgsJson = "[0.05]" }, null, CancellationToken.None);
@@ -64,12 +64,7 @@ public partial class WorkerCommandTests
             Assert.Equal("done slept 0.05 s", (string?)await state.ExecuteScalarAsync());
             Assert.Contains("queue_worker_jobs_total{channel=\"root\",function=\"queue.demo.slow\",outcome=\"done\"} 1", metrics, StringComparison.Ordinal);
 
-            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
-
-            await process.WaitForExitAsync().WaitAsync(Timeout);
+            await QueueExporterCli.TerminateAsync(process, Timeout);
             Assert.Equal(0, process.ExitCode);
         }
         finally
@@ -81,22 +76,6 @@ public partial class WorkerCommandTests
         }
     }
 
-    private static async Task<Uri> ReadListeningAddressAsync(Process process)
-    {
-        using var deadline = new CancellationTokenSource(Timeout);
-        while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
-        {
-            if (ListeningLine().Match(line) is { Success: true } match)
-            {
-                // Keep draining the output so the child never blocks on a full pipe.
-                _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-                _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
-                return new Uri(match.Groups[1].Value);
-            }
-        }
-
-        throw new InvalidOperationException($"the worker exited before listening: {await process.StandardError.ReadToEndAsync(CancellationToken.None)}");
-    }
 
     [GeneratedRegex(@"worker listening on (http://127\.0\.0\.1:\d+/)")]
     private static partial Regex ListeningLine();
