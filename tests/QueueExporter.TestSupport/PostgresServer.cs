@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 using QueueExporter.QueueJob.Connection;
 using QueueExporter.QueueJob.Schema;
@@ -129,17 +126,17 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private static async Task<PostgresServer> StartThrowawayAsync()
     {
-        var bin = FindBinDirectory();
+        var bin = PostgresBinaries.FindBinDirectory();
         var directory = Directory.CreateTempSubdirectory("qe-pg-").FullName;
         var data = Path.Combine(directory, "data");
-        var asRoot = Environment.UserName == "root";
+        var asRoot = PostgresBinaries.RunningAsRoot;
         if (asRoot)
         {
-            await RunAsync("chown", ["postgres:postgres", directory]);
+            await PostgresBinaries.RunAsync("chown", ["postgres:postgres", directory]);
         }
 
-        await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"], asRoot);
-        var port = FreePort();
+        await PostgresBinaries.RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"], asRoot);
+        var port = PostgresBinaries.FreeLoopbackPort();
         await File.AppendAllTextAsync(Path.Combine(data, "postgresql.conf"), $"""
 
             port = {port}
@@ -175,54 +172,9 @@ public sealed class PostgresServer : IAsyncDisposable
             throw new InvalidOperationException("only a throwaway cluster can be stopped or started");
         }
 
-        await RunAsync(Path.Combine(_binDirectory, "pg_ctl"), ["-D", Path.Combine(_dataDirectory, "data"), .. arguments], Environment.UserName == "root");
+        await PostgresBinaries.RunAsync(Path.Combine(_binDirectory, "pg_ctl"), ["-D", Path.Combine(_dataDirectory, "data"), .. arguments], PostgresBinaries.RunningAsRoot);
     }
 
-    private static string FindBinDirectory()
-    {
-        var candidates = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "initdb"))).Order().ToList()
-            : [];
-        return candidates.Count > 0
-            ? candidates[^1]
-            : throw new InvalidOperationException($"no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql) and {UrlEnvironmentVariable} is not set");
-    }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
-    private static async Task RunAsync(string program, IReadOnlyList<string> arguments, bool asPostgresUser = false)
-    {
-        var start = new ProcessStartInfo(asPostgresUser ? "runuser" : program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (asPostgresUser)
-        {
-            foreach (var a in (string[])["-u", "postgres", "--", program])
-            {
-                start.ArgumentList.Add(a);
-            }
-        }
-
-        foreach (var a in arguments)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{Path.GetFileName(program)} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await stderr}{await stdout}");
-        }
-    }
 }

@@ -1,9 +1,8 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 using QueueExporter.QueueJob.Connection;
 using QueueExporter.QueueJob.Schema;
+
+using QueueExporter.TestSupport;
 
 namespace QueueExporter.Benchmarks.Rig;
 
@@ -35,17 +34,17 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
 
     public static async Task<BenchmarkCluster> StartAsync()
     {
-        var bin = FindBinDirectory();
+        var bin = PostgresBinaries.FindBinDirectory("pgbench");
         var directory = Directory.CreateTempSubdirectory("qe-bench-pg-").FullName;
         var data = Path.Combine(directory, "data");
-        if (IsRoot)
+        if (PostgresBinaries.RunningAsRoot)
         {
-            await RunAsync("chown", ["postgres:postgres", directory], asPostgres: false);
+            await PostgresBinaries.RunAsync("chown", ["postgres:postgres", directory], asPostgresUser: false);
         }
 
         // --no-sync: initdb's own files need no fsync (a crash now just means no cluster); the server runs with fsync on.
-        await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"], IsRoot);
-        var port = FreePort();
+        await PostgresBinaries.RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync"], PostgresBinaries.RunningAsRoot);
+        var port = PostgresBinaries.FreeLoopbackPort();
         await File.AppendAllTextAsync(Path.Combine(data, "postgresql.conf"), $"""
 
             port = {port}
@@ -62,7 +61,7 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
             pg_stat_statements.max = 5000
             """);
         var cluster = new BenchmarkCluster(directory, bin, port);
-        await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-w", "-l", Path.Combine(directory, "server.log"), "start"], IsRoot);
+        await PostgresBinaries.RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-w", "-l", Path.Combine(directory, "server.log"), "start"], PostgresBinaries.RunningAsRoot);
         await using var admin = await cluster.OpenAsync("postgres", "postgres");
         foreach (var role in (string[])[RunnerRole, WorkerRole, ProducerRole])
         {
@@ -122,7 +121,7 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         try
         {
-            await RunAsync(Path.Combine(_bin, "pg_ctl"), ["-D", Path.Combine(_directory, "data"), "-m", "immediate", "-w", "stop"], IsRoot);
+            await PostgresBinaries.RunAsync(Path.Combine(_bin, "pg_ctl"), ["-D", Path.Combine(_directory, "data"), "-m", "immediate", "-w", "stop"], PostgresBinaries.RunningAsRoot);
         }
         catch (InvalidOperationException)
         {
@@ -139,60 +138,7 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a program to completion (as the postgres user when asked and we are root); returns stdout, throws with stderr on failure.</summary>
-    public static async Task<string> RunAsync(string program, IReadOnlyList<string> arguments, bool asPostgres, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var start = new ProcessStartInfo(asPostgres ? "runuser" : program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (asPostgres)
-        {
-            foreach (var a in (string[])["-u", "postgres", "--", program])
-            {
-                start.ArgumentList.Add(a);
-            }
-        }
 
-        foreach (var a in arguments)
-        {
-            start.ArgumentList.Add(a);
-        }
 
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{Path.GetFileName(program)} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await stderr}{await stdout}");
-        }
-
-        return await stdout + await stderr;
-    }
-
-    private static bool IsRoot => Environment.UserName == "root";
-
-    private static string FindBinDirectory()
-    {
-        var candidates = Directory.Exists("/usr/lib/postgresql")
-            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "pgbench"))).Order().ToList()
-            : [];
-        return candidates.Count > 0 ? candidates[^1] : throw new InvalidOperationException("no PostgreSQL server binaries (with pgbench) under /usr/lib/postgresql");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

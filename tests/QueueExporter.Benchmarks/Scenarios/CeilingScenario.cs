@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using QueueExporter.Benchmarks.Rig;
 
+using QueueExporter.TestSupport;
+
 namespace QueueExporter.Benchmarks.Scenarios;
 
 /// <summary>
@@ -35,13 +37,13 @@ internal static partial class CeilingScenario
         try
         {
             var environment = new Dictionary<string, string> { ["PGOPTIONS"] = mode == CommitMode.Durable ? "-c synchronous_commit=on" : "-c synchronous_commit=off" };
-            var output = await BenchmarkCluster.RunAsync(
+            var output = await PostgresBinaries.RunAsync(
                 Path.Combine(cluster.BinDirectory, "pgbench"),
                 ["-h", "127.0.0.1", "-p", cluster.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-n",
                  "-c", settings.Concurrency.ToString(CultureInfo.InvariantCulture), "-j", "2",
                  "-T", ((int)settings.CeilingDuration.TotalSeconds).ToString(CultureInfo.InvariantCulture),
                  "-f", scriptPath, database],
-                asPostgres: false,
+                asPostgresUser: false,
                 environment);
             var match = TpsPattern().Match(output);
             if (!match.Success)
