@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -8,6 +7,7 @@ using QueueExporter.QueueJob.Enqueue;
 using QueueExporter.QueueJob.Schema;
 using QueueExporter.Runner;
 using QueueExporter.Runner.Hosting;
+using QueueExporter.IntegrationTests.Faults;
 using QueueExporter.TestSupport;
 using QueueExporter.Worker;
 using QueueExporter.Worker.Handlers;
@@ -50,9 +50,10 @@ public class RunnerAndWorkerTests
         Assert.All(uuids.Quick, u => Assert.Equal("done", rows[u].State));
         Assert.All(uuids.Failing, u => Assert.Equal(("failed", "System.InvalidOperationException"), (rows[u].State, rows[u].ExcName)));
         Assert.All(uuids.Flaky, u => Assert.Equal(("done", 3), (rows[u].State, rows[u].Retry))); // Odoo counts attempts in retry
-        Assert.All(uuids.Quick.Concat(uuids.Failing), u => Assert.Equal(1, executions.Count(u)));
-        Assert.All(uuids.Flaky, u => Assert.Equal(3, executions.Count(u)));
-        Assert.Equal(0, executions.MaxConcurrentRunsOfOneJob);
+        var runs = executions.RunsPerJob();
+        Assert.All(uuids.Quick.Concat(uuids.Failing), u => Assert.Equal(1, runs.GetValueOrDefault(u)));
+        Assert.All(uuids.Flaky, u => Assert.Equal(3, runs.GetValueOrDefault(u)));
+        Assert.Empty(executions.Overlaps());
 
         var workerText = await ExportAsync(workerRegistry);
         var runnerText = await ExportAsync(runnerRegistry);
@@ -61,7 +62,7 @@ public class RunnerAndWorkerTests
         Assert.Equal(uuids.Flaky.Count * 2, Sum(workerText, "queue_worker_jobs_total", "outcome=\"retry\""));
         // Every runjob request sent ran the handler once; not_pending attempts were refused by the guarded UPDATE and sent nothing.
         var sent = Sum(runnerText, "queue_runner_dispatches_total", "outcome=\"ok\"") + Sum(runnerText, "queue_runner_dispatches_total", "outcome=\"http_error\"");
-        Assert.Equal(executions.Total, sent);
+        Assert.Equal(executions.All.Count, sent);
         Assert.Equal(uuids.Failing.Count, Sum(runnerText, "queue_runner_dispatches_total", "outcome=\"http_error\""));
         Assert.Equal(0, Sum(runnerText, "queue_runner_dispatches_total", "outcome=\"connection_error\""));
         Assert.Equal(1, Sum(runnerText, "queue_runner_leader", $"database=\"{database.Name}\""));
@@ -69,24 +70,27 @@ public class RunnerAndWorkerTests
 
     private static void RegisterHandlers(JobHandlerRegistry handlers, ExecutionLog executions)
     {
-        handlers.Register("e2e.job.quick", async (job, ct) =>
+        // Each handler records its run from start to end, so overlapping runs of one job would show.
+        JobHandler Recorded(JobHandler handler) => async (job, ct) =>
         {
-            using var _ = executions.Begin(job.Uuid);
+            var run = executions.Begin(job.Uuid, "e2e", Environment.ProcessId);
+            try
+            {
+                return await handler(job, ct);
+            }
+            finally
+            {
+                executions.End(run, "finished");
+            }
+        };
+        handlers.Register("e2e.job.quick", Recorded(async (_, _) =>
+        {
             await Task.Yield();
             return "ok";
-        });
-        handlers.Register("e2e.job.fail", (job, _) =>
-        {
-            using var run = executions.Begin(job.Uuid);
-            throw new InvalidOperationException("the handler refuses this job");
-        });
-        handlers.Register(
-            "e2e.job.flaky",
-            (job, _) =>
-            {
-                using var run = executions.Begin(job.Uuid);
-                return job.Retry < 2 ? throw new RetryableJobException("not yet", TimeSpan.Zero) : Task.FromResult<string?>("third time lucky");
-            });
+        }));
+        handlers.Register("e2e.job.fail", Recorded((_, _) => throw new InvalidOperationException("the handler refuses this job")));
+        handlers.Register("e2e.job.flaky", Recorded((job, _) =>
+            job.Retry < 2 ? throw new RetryableJobException("not yet", TimeSpan.Zero) : Task.FromResult<string?>("third time lucky")));
     }
 
     private static async Task<(List<string> Quick, List<string> Failing, List<string> Flaky)> EnqueueMixAsync(TestDatabase database)
@@ -131,34 +135,4 @@ public class RunnerAndWorkerTests
         exposition.Split('\n')
             .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal) && l.Contains(labelFilter, StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-
-    /// <summary>Counts handler executions per job and notices two executions of one job at once.</summary>
-    private sealed class ExecutionLog
-    {
-        private readonly ConcurrentDictionary<string, int> _counts = new();
-        private readonly ConcurrentDictionary<string, int> _running = new();
-        private int _overlaps;
-
-        public int Total => _counts.Values.Sum();
-
-        public int MaxConcurrentRunsOfOneJob => Volatile.Read(ref _overlaps);
-
-        public int Count(string uuid) => _counts.GetValueOrDefault(uuid);
-
-        public IDisposable Begin(string uuid)
-        {
-            _counts.AddOrUpdate(uuid, 1, (_, n) => n + 1);
-            if (_running.AddOrUpdate(uuid, 1, (_, n) => n + 1) > 1)
-            {
-                Interlocked.Increment(ref _overlaps);
-            }
-
-            return new End(() => _running.AddOrUpdate(uuid, 0, (_, n) => n - 1));
-        }
-
-        private sealed class End(Action action) : IDisposable
-        {
-            public void Dispose() => action();
-        }
-    }
 }
