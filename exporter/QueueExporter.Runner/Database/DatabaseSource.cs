@@ -150,7 +150,7 @@ internal sealed class DatabaseSource : IAsyncDisposable
                 RunnerLog.ReadyForDb(_logger, _database);
                 break;
             case NotificationBatch batch:
-                var changed = CoalesceQueuedBatches(batch, pending, out var notifications);
+                var changed = batch.MergeQueued(pending, MaxUuidsPerReread, out var notifications);
                 _metrics.Notifications.WithLabels(_database).Inc(notifications);
                 if (_isLeader)
                 {
@@ -188,24 +188,6 @@ internal sealed class DatabaseSource : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Merges the notification batches already waiting behind <paramref name="first"/> into one set, so that
-    /// one re-read answers them all: while a re-read runs, notifications pile up, and reading them one
-    /// batch at a time would make the runner fall further behind the busier the table gets. Stops at the
-    /// first event of another kind, so (re)connections are still handled in order.
-    /// </summary>
-    private static HashSet<string> CoalesceQueuedBatches(NotificationBatch first, ChannelReader<ListenerEvent> pending, out int notifications)
-    {
-        var uuids = new HashSet<string>(first.Uuids, StringComparer.Ordinal);
-        notifications = first.Uuids.Count;
-        while (uuids.Count < MaxUuidsPerReread && pending.TryPeek(out var next) && next is NotificationBatch more && pending.TryRead(out _))
-        {
-            uuids.UnionWith(more.Uuids);
-            notifications += more.Uuids.Count;
-        }
-
-        return uuids;
-    }
 
     private async Task RereadAsync(HashSet<string> distinct, CancellationToken cancellationToken)
     {

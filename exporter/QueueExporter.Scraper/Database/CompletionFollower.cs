@@ -116,33 +116,17 @@ public sealed partial class CompletionFollower : IAsyncDisposable
     {
         while (await events.WaitToReadAsync(cancellationToken))
         {
-            var changed = new HashSet<string>(StringComparer.Ordinal);
-            var resynchronise = false;
-
-            // Drain what is already there: consecutive batches become one read.
-            while (changed.Count < ReadBatchSize && events.TryRead(out var listenerEvent))
+            switch (events.TryRead(out var listenerEvent) ? listenerEvent : null)
             {
-                switch (listenerEvent)
-                {
-                    case ListenerConnected:
-                        resynchronise = true;
-                        break;
-                    case NotificationBatch batch:
-                        changed.UnionWith(batch.Uuids);
-                        break;
-                    default:
-                        break;
-                }
-            }
-
-            if (changed.Count > 0)
-            {
-                await HandleChangedAsync(changed, cancellationToken);
-            }
-
-            if (resynchronise)
-            {
-                await ReconcileAsync(cancellationToken);
+                case ListenerConnected:
+                    await ReconcileAsync(cancellationToken);
+                    break;
+                case NotificationBatch batch:
+                    // Consecutive batches already queued become one read.
+                    await HandleChangedAsync(batch.MergeQueued(events, ReadBatchSize, out _), cancellationToken);
+                    break;
+                default:
+                    break;
             }
         }
     }
