@@ -9,6 +9,9 @@ bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
 [[ -x "$bin/initdb" ]] || { echo "throwaway-postgres: no PostgreSQL server binaries (apt-get install postgresql)" >&2; exit 1; }
 as_pg=()
 [[ $(id -u) -eq 0 ]] && as_pg=(runuser -u postgres --)
+# The postgres user may not be allowed into the caller's directory (a checkout under a mode-700 temp
+# dir, say); its programs would then warn "could not change directory". Absolute paths need no cwd.
+cd /
 
 case "$action" in
   start)
