@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -9,10 +10,12 @@ using QueueExporter.Runner.Dispatch;
 namespace QueueExporter.Runner;
 
 /// <summary>
-/// The job runner: a compatible replacement for OCA's queue_job runner. It wires one
-/// <see cref="DatabaseSource"/> per database (locked in sorted order), the pure scheduler inside the
-/// <see cref="RunnerLoop"/>, and the <see cref="Dispatcher"/>. Cancelling <see cref="RunAsync"/> is the
-/// graceful stop: dispatching stops at once, in-flight calls get <see cref="RunnerOptions.StopGracePeriod"/>.
+/// The job runner: a compatible replacement for OCA's queue_job runner. It wires one supervised
+/// <see cref="DatabaseActor"/> per database (locked in sorted order at start), the pure scheduler inside
+/// the <see cref="RunnerLoop"/>, and the <see cref="Dispatcher"/>. Without a database list it lists the
+/// server's databases again every <see cref="RunnerOptions.DiscoveryInterval"/>, serving new ones and
+/// stopping gone ones. Cancelling <see cref="RunAsync"/> is the graceful stop: dispatching stops at once,
+/// in-flight calls get <see cref="RunnerOptions.StopGracePeriod"/>.
 /// </summary>
 public sealed class JobRunner
 {
@@ -20,13 +23,14 @@ public sealed class JobRunner
     public static readonly TimeSpan HealthyHeartbeatAge = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan DiscoveryRetryDelay = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan FirstAttemptPatience = TimeSpan.FromSeconds(15);
 
     private readonly RunnerOptions _options;
     private readonly RunnerMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
-    private readonly Dictionary<string, DatabaseSource> _sources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ServedDatabase> _databases = new(StringComparer.Ordinal);
     private RunnerLoop? _loop;
 
     /// <summary>Validates <paramref name="options"/> (a bad value throws with one clear line).</summary>
@@ -48,7 +52,17 @@ public sealed class JobRunner
     public bool IsAlive => LastHeartbeat is { } beat && _time.GetUtcNow() - beat < HealthyHeartbeatAge;
 
     /// <summary>The databases served, with whether this process leads each.</summary>
-    public IReadOnlyDictionary<string, bool> Leadership => _sources.ToDictionary(s => s.Key, s => s.Value.IsLeader);
+    public IReadOnlyDictionary<string, bool> Leadership => _databases.ToDictionary(d => d.Key, d => d.Value.Actor.CurrentLease is not null, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Per database: whether it is served (led here or by another runner) and, when not, why, in one line.
+    /// /healthz is healthy only while the loop is alive and every database is served.
+    /// </summary>
+    public IReadOnlyDictionary<string, (bool Served, string Status, string Reason)> DatabaseHealth =>
+        _databases.ToDictionary(
+            d => d.Key,
+            d => d.Value.Actor.Health is var h ? (h.IsServed, h.Status.ToString().ToLowerInvariant(), h.Reason) : default,
+            StringComparer.Ordinal);
 
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled, then stops gracefully.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -65,7 +79,8 @@ public sealed class JobRunner
             RunnerLog.IgnoredChannelKeys(_logger, channel.Name, string.Join(", ", channel.IgnoredKeys!));
         }
 
-        var databases = await ResolveDatabasesAsync(cancellationToken);
+        var resolver = new QueueJobDatabases(_options.Endpoint, _options.Databases, _options.ApplicationName);
+        var databases = await ResolveDatabasesAsync(() => resolver.ResolveAsync(cancellationToken), cancellationToken);
         if (databases is null)
         {
             RunnerLog.Stopped(_logger);
@@ -74,33 +89,37 @@ public sealed class JobRunner
 
         RunnerLog.InitializingConnections(_logger);
         using var loopStop = new CancellationTokenSource();
-        using var sourcesStop = new CancellationTokenSource(); // cancelled only after in-flight calls drained
+        using var actorsStop = new CancellationTokenSource(); // cancelled only after in-flight calls drained
         using var dispatcher = new Dispatcher(
-            db => _sources.GetValueOrDefault(db),
+            db => _databases.TryGetValue(db, out var served) ? served.Actor : null,
             new WorkerClient(_options.WorkerUrl, _options.HttpAuthUser, _options.HttpAuthPassword, _options.HttpTimeout),
             _metrics,
             _time,
             _loggers.CreateLogger<Dispatcher>(),
             _options.RequeueDelayAfterConnectionError);
         var loop = new RunnerLoop(scheduler, dispatcher, _metrics, _time, _loggers.CreateLogger<RunnerLoop>(), _options.MaxDispatchBatch);
-        dispatcher.Attach(loop.Signals, sourcesStop.Token);
+        dispatcher.Attach(actorsStop.Token);
         _loop = loop;
         var loopTask = Task.Run(() => loop.RunAsync(loopStop.Token), CancellationToken.None);
-        var sourceTasks = new List<Task>();
         foreach (var database in databases)
         {
-            var source = new DatabaseSource(database, _options, loop.Signals, _metrics, _time, _loggers.CreateLogger<DatabaseSource>());
-            _sources[database] = source;
-            sourceTasks.Add(Task.Run(() => source.RunAsync(sourcesStop.Token), CancellationToken.None));
+            var served = Serve(database, loop, actorsStop.Token);
 
             // OCA locks databases in sorted order; waiting for each first attempt keeps that order.
-            await Task.WhenAny(source.FirstAttempt, Task.Delay(TimeSpan.FromSeconds(15), _time, cancellationToken));
+            await Task.WhenAny(served.Actor.FirstAttempt, Task.Delay(FirstAttemptPatience, _time, cancellationToken));
         }
 
         RunnerLog.ConnectionsReady(_logger);
         try
         {
-            await Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken);
+            if (_options.Databases.Count == 0 && _options.Endpoint.Database is null)
+            {
+                await FollowDiscoveryAsync(resolver, loop, actorsStop.Token, cancellationToken);
+            }
+            else
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -110,25 +129,73 @@ public sealed class JobRunner
         await loopStop.CancelAsync();
         await loopTask;
         await dispatcher.DrainAsync(_options.StopGracePeriod);
-        await sourcesStop.CancelAsync();
-        await Task.WhenAll(sourceTasks);
-        foreach (var source in _sources.Values)
+        await actorsStop.CancelAsync();
+        foreach (var served in _databases.Values)
         {
-            await source.DisposeAsync();
+            await served.Task;
+            await served.Actor.DisposeAsync();
         }
 
         RunnerLog.Stopped(_logger);
     }
 
-    private async Task<IReadOnlyList<string>?> ResolveDatabasesAsync(CancellationToken cancellationToken)
+    private ServedDatabase Serve(string database, RunnerLoop loop, CancellationToken stop)
     {
-        var resolver = new QueueJobDatabases(_options.Endpoint, _options.Databases, _options.ApplicationName);
+        var actor = new DatabaseActor(database, _options, new PostgresRunnerStore(database, _options, _time), loop.Signals, _metrics, _time, _loggers.CreateLogger<DatabaseActor>());
+        var actorStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var served = new ServedDatabase(actor, actorStop, Task.Run(() => actor.RunAsync(actorStop.Token), CancellationToken.None));
+        _databases[database] = served;
+        return served;
+    }
+
+    private async Task FollowDiscoveryAsync(QueueJobDatabases resolver, RunnerLoop loop, CancellationToken actorsStop, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await Task.Delay(_options.DiscoveryInterval, _time, cancellationToken);
+            var known = _databases.Keys.ToHashSet(StringComparer.Ordinal);
+            var found = await ResolveDatabasesAsync(() => resolver.DiscoverAsync(cancellationToken, known), cancellationToken);
+            if (found is null)
+            {
+                return;
+            }
+
+            var added = found.Where(d => !known.Contains(d)).ToList();
+            var removed = known.Where(d => !found.Contains(d, StringComparer.Ordinal)).ToList();
+            if (added.Count == 0 && removed.Count == 0)
+            {
+                continue;
+            }
+
+            RunnerLog.DatabasesChanged(_logger, added.Count, removed.Count);
+            foreach (var database in removed)
+            {
+                if (_databases.TryRemove(database, out var gone))
+                {
+                    // Stopping the actor closes its session, which ends its lease: the loop forgets the jobs.
+                    await gone.Stop.CancelAsync();
+                    await gone.Task;
+                    await gone.Actor.DisposeAsync();
+                    gone.Stop.Dispose();
+                    _metrics.DatabaseUp.RemoveLabelled(database);
+                    _metrics.Leader.RemoveLabelled(database);
+                }
+            }
+
+            foreach (var database in added)
+            {
+                Serve(database, loop, actorsStop);
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<string>?> ResolveDatabasesAsync(Func<Task<IReadOnlyList<string>>> resolve, CancellationToken cancellationToken)
+    {
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                var databases = await resolver.ResolveAsync(cancellationToken);
-                return [.. databases.Order(StringComparer.Ordinal)];
+                return [.. (await resolve()).Order(StringComparer.Ordinal)];
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
             {
@@ -151,4 +218,6 @@ public sealed class JobRunner
 
         return null;
     }
+
+    private sealed record ServedDatabase(DatabaseActor Actor, CancellationTokenSource Stop, Task Task);
 }

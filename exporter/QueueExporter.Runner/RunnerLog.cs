@@ -58,4 +58,19 @@ internal static partial class RunnerLog
 
     [LoggerMessage(Level = LogLevel.Error, Message = "db {Database}: {Reason}")]
     public static partial void DatabaseError(ILogger logger, string database, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "db {Database}: the leader lock is no longer held by this runner's session; ending the lease")]
+    public static partial void LeaseLost(ILogger logger, string database);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "db {Database}: queue_job row id {Id} {Reason}: counted in queue_runner_skipped_rows_total")]
+    public static partial void SkippedRow(ILogger logger, string database, long id, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "db {Database}: serving this database failed; restarting in {RetrySeconds:0.0} s")]
+    public static partial void DatabaseFailed(ILogger logger, Exception exception, string database, double retrySeconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "db {Database}: serving this database failed again ({Reason}); restarting in {RetrySeconds:0.0} s")]
+    public static partial void DatabaseFailedAgain(ILogger logger, string database, string reason, double retrySeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "databases on the server changed: serving {Added} new, stopping {Removed} gone")]
+    public static partial void DatabasesChanged(ILogger logger, int added, int removed);
 }

@@ -26,6 +26,8 @@ internal sealed class RunnerLoop
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly int _maxBatch;
+    // The current lease epoch of each database this runner leads: facts of any other epoch are stale.
+    private readonly Dictionary<string, long> _epochs = new(StringComparer.Ordinal);
     private long _lastGaugeUpdate;
 
     public RunnerLoop(JobScheduler scheduler, Dispatcher dispatcher, RunnerMetrics metrics, TimeProvider time, ILogger logger, int maxBatch)
@@ -66,7 +68,7 @@ internal sealed class RunnerLoop
                 moreToTake = runnable.Count == _maxBatch;
                 if (runnable.Count > 0)
                 {
-                    _dispatcher.Dispatch(runnable);
+                    _dispatcher.Dispatch(runnable, _epochs);
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -107,8 +109,22 @@ internal sealed class RunnerLoop
         }
     }
 
-    private void Apply(RunnerSignal signal)
+    /// <summary>Applies one signal; exposed to tests, which drive the loop's decisions without its timing.</summary>
+    internal void Apply(RunnerSignal signal)
     {
+        if (signal is LeaseStarted started)
+        {
+            _epochs[started.Database] = started.Epoch;
+            _scheduler.ForgetDatabase(started.Database);
+            return;
+        }
+
+        if (!_epochs.TryGetValue(signal.Database, out var current) || current != signal.Epoch)
+        {
+            _metrics.StaleSignals.Inc();
+            return;
+        }
+
         switch (signal)
         {
             case DatabaseLoaded loaded:
@@ -132,6 +148,7 @@ internal sealed class RunnerLoop
 
                 break;
             case DatabaseReleased released:
+                _epochs.Remove(released.Database);
                 _scheduler.ForgetDatabase(released.Database);
                 break;
         }

@@ -35,6 +35,10 @@ public sealed class RunnerMetrics
             "queue_runner_loop_duration_seconds",
             "Time the runner loop spends per iteration (applying facts, choosing and handing out jobs).",
             new HistogramConfiguration { Buckets = LatencyBuckets });
+        DatabaseUp = factory.CreateGauge("queue_runner_database_up", "1 while the database is served: led by this runner or by another one it stands by for; 0 while misconfigured, disconnected or failing.", "database");
+        DatabaseRestarts = factory.CreateCounter("queue_runner_database_restarts_total", "Times the work for a database failed unexpectedly and was restarted.", "database");
+        SkippedRows = factory.CreateCounter("queue_runner_skipped_rows_total", "Distinct queue_job rows the runner could not schedule as stored (reason: null_uuid, bad_uuid, null_state, unknown_state) or kept with a clamped timestamp (clamped_timestamp).", "database", "reason");
+        StaleSignals = factory.CreateCounter("queue_runner_stale_facts_dropped_total", "Facts read under a lease that had already ended, dropped by the runner loop.");
         var buildInfo = factory.CreateGauge("queue_runner_build_info", "Always 1; the version label names the running build.", "version");
         buildInfo.WithLabels(typeof(RunnerMetrics).Assembly.GetName().Version?.ToString(3) ?? "unknown").Set(1);
     }
@@ -60,4 +64,12 @@ public sealed class RunnerMetrics
     internal Counter RescuedJobs { get; }
 
     internal Histogram LoopDuration { get; }
+
+    internal Gauge DatabaseUp { get; }
+
+    internal Counter DatabaseRestarts { get; }
+
+    internal Counter SkippedRows { get; }
+
+    internal Counter StaleSignals { get; }
 }

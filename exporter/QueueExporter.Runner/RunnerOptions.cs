@@ -51,6 +51,18 @@ public sealed record RunnerOptions
     /// <summary>Jobs taken per loop iteration at most: bounds the loop's latency when an unlimited channel has a huge backlog.</summary>
     public int MaxDispatchBatch { get; init; } = 500;
 
+    /// <summary>Cap of the backoff before a database whose work failed is tried again (starts at 1 s, doubles, jittered).</summary>
+    public TimeSpan MaxRestartDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>In discovery mode (no database list), how often the server's databases are listed again to serve new ones and stop gone ones.</summary>
+    public TimeSpan DiscoveryInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Pooled connections per database at most, beside its one listening session. They close after 10 s idle,
+    /// so a database at rest holds only the listening session.
+    /// </summary>
+    public int MaxPoolSizePerDatabase { get; init; } = 4;
+
     /// <summary>application_name of the runner's PostgreSQL sessions.</summary>
     public string ApplicationName { get; init; } = "queue-exporter-runner";
 
@@ -74,6 +86,12 @@ public sealed record RunnerOptions
         RequirePositive(SafetyPollInterval, "safety poll interval");
         RequirePositive(StandbyRetryInterval, "standby retry interval");
         RequirePositive(RequeueDelayAfterConnectionError, "requeue delay after a connection error");
+        RequirePositive(MaxRestartDelay, "max restart delay");
+        RequirePositive(DiscoveryInterval, "discovery interval");
+        if (MaxPoolSizePerDatabase < 1)
+        {
+            throw new ArgumentException("max pool size per database must be at least 1");
+        }
         if (StopGracePeriod < TimeSpan.Zero)
         {
             throw new ArgumentException("stop grace period must not be negative");

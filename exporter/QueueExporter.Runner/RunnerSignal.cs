@@ -2,14 +2,21 @@ using QueueExporter.Runner.Channels;
 
 namespace QueueExporter.Runner;
 
-/// <summary>What the I/O edges tell the runner loop; the loop alone touches the scheduler.</summary>
-internal abstract record RunnerSignal;
+/// <summary>
+/// What the databases tell the runner loop; the loop alone touches the scheduler. Every signal carries
+/// the epoch of the lease it was read under: the loop applies facts only of a database's current lease,
+/// so a load or re-read still in flight when a lease ended can never bring its jobs back.
+/// </summary>
+internal abstract record RunnerSignal(string Database, long Epoch);
+
+/// <summary>This runner now leads the database under a new lease; facts of earlier leases are void.</summary>
+internal sealed record LeaseStarted(string Database, long Epoch) : RunnerSignal(Database, Epoch);
 
 /// <summary>A full read of a database's active jobs: replaces everything held for it.</summary>
-internal sealed record DatabaseLoaded(string Database, List<JobFacts> Facts) : RunnerSignal;
+internal sealed record DatabaseLoaded(string Database, long Epoch, List<JobFacts> Facts) : RunnerSignal(Database, Epoch);
 
-/// <summary>Re-read rows; <paramref name="Gone"/> are uuids whose row no longer exists.</summary>
-internal sealed record JobsChanged(string Database, List<JobFacts> Facts, IReadOnlyCollection<string> Gone) : RunnerSignal;
+/// <summary>Re-read rows; <paramref name="Gone"/> are uuids without a row the scheduler can hold any more.</summary>
+internal sealed record JobsChanged(string Database, long Epoch, List<JobFacts> Facts, IReadOnlyCollection<string> Gone) : RunnerSignal(Database, Epoch);
 
-/// <summary>This runner no longer leads the database (lock or connection lost): forget its jobs.</summary>
-internal sealed record DatabaseReleased(string Database) : RunnerSignal;
+/// <summary>The lease ended (lock or connection lost, database gone): forget the database's jobs at once.</summary>
+internal sealed record DatabaseReleased(string Database, long Epoch) : RunnerSignal(Database, Epoch);

@@ -42,7 +42,9 @@ public sealed class QueueJobDatabases
     }
 
     /// <summary>Every database on the server that has a queue_job table.</summary>
-    public async Task<IReadOnlyList<string>> DiscoverAsync(CancellationToken cancellationToken)
+    /// <param name="cancellationToken">Stops the discovery.</param>
+    /// <param name="known">Databases already known to have the table: kept while they exist, without connecting to them again.</param>
+    public async Task<IReadOnlyList<string>> DiscoverAsync(CancellationToken cancellationToken, IReadOnlySet<string>? known = null)
     {
         List<string> candidates;
         await using (var maintenance = new NpgsqlConnection(_endpoint.WithDatabase("postgres").ToConnectionString(_applicationName, pooling: false)))
@@ -54,6 +56,12 @@ public sealed class QueueJobDatabases
         var found = new List<string>();
         foreach (var name in candidates)
         {
+            if (known?.Contains(name) == true)
+            {
+                found.Add(name);
+                continue;
+            }
+
             try
             {
                 await using var connection = new NpgsqlConnection(_endpoint.WithDatabase(name).ToConnectionString(_applicationName, pooling: false));

@@ -1,34 +1,33 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using QueueExporter.Runner.Channels;
 using QueueExporter.Runner.Database;
+using QueueExporter.Runner.Leadership;
 
 namespace QueueExporter.Runner.Dispatch;
 
 /// <summary>
-/// Turns the scheduler's picks into runjob calls: per database ONE guarded UPDATE moves the whole
-/// slice from pending to enqueued (RETURNING the rows it really moved), then one asynchronous GET per
-/// moved job. Jobs the UPDATE did not move are re-read so the scheduler learns their real state.
+/// Turns the scheduler's picks into runjob calls: per database ONE guarded, lease-fenced UPDATE moves
+/// the whole slice from pending to enqueued (RETURNING the rows it really moved), then one asynchronous
+/// GET per moved job. A slice chosen under an earlier lease is dropped unsent (the loop has forgotten
+/// those jobs); jobs the UPDATE did not move go back to the database as a re-read request.
 /// The in-flight count never exceeds what the scheduler let start, i.e. the channel capacities.
 /// </summary>
 internal sealed class Dispatcher : IDisposable
 {
-    private readonly Func<string, DatabaseSource?> _sources;
+    private readonly Func<string, IDispatchTarget?> _targets;
     private readonly WorkerClient _worker;
     private readonly RunnerMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TimeSpan _requeueDelay;
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
-    private ChannelWriter<RunnerSignal>? _signals;
     private CancellationToken _stopping;
 
-    public Dispatcher(Func<string, DatabaseSource?> sources, WorkerClient worker, RunnerMetrics metrics, TimeProvider time, ILogger logger, TimeSpan requeueDelay)
+    public Dispatcher(Func<string, IDispatchTarget?> targets, WorkerClient worker, RunnerMetrics metrics, TimeProvider time, ILogger logger, TimeSpan requeueDelay)
     {
-        _sources = sources;
+        _targets = targets;
         _worker = worker;
         _metrics = metrics;
         _time = time;
@@ -38,19 +37,20 @@ internal sealed class Dispatcher : IDisposable
 
     public int InFlight => _inFlight.Count;
 
-    /// <summary>Where re-read facts go, and the token that aborts database work on stop.</summary>
-    public void Attach(ChannelWriter<RunnerSignal> signals, CancellationToken stopping)
-    {
-        _signals = signals;
-        _stopping = stopping;
-    }
+    /// <summary>The token that aborts database work on stop.</summary>
+    public void Attach(CancellationToken stopping) => _stopping = stopping;
 
     /// <summary>Starts dispatching; returns at once (the loop never waits for PostgreSQL or HTTP).</summary>
-    public void Dispatch(IReadOnlyList<RunnableJob> jobs)
+    /// <param name="jobs">What the scheduler let start.</param>
+    /// <param name="epochs">The lease epoch under which the loop holds each database's jobs.</param>
+    public void Dispatch(IReadOnlyList<RunnableJob> jobs, IReadOnlyDictionary<string, long> epochs)
     {
         foreach (var group in jobs.GroupBy(j => j.Database, StringComparer.Ordinal))
         {
-            Track(DispatchDatabaseAsync(group.Key, [.. group]));
+            if (epochs.TryGetValue(group.Key, out var epoch))
+            {
+                Track(DispatchDatabaseAsync(group.Key, epoch, [.. group]));
+            }
         }
     }
 
@@ -73,39 +73,52 @@ internal sealed class Dispatcher : IDisposable
         task.ContinueWith(t => _inFlight.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task DispatchDatabaseAsync(string database, List<RunnableJob> jobs)
+    private async Task DispatchDatabaseAsync(string database, long epoch, List<RunnableJob> jobs)
     {
         // Taken before the first await, i.e. in the loop iteration that chose the jobs: date_enqueued is the decision time.
         var now = _time.GetUtcNow();
-        try
+        if (_targets(database) is not { } target || target.CurrentLease is not { } lease || lease.Epoch != epoch)
         {
-            if (_sources(database) is not { } source)
+            // Chosen under a lease that has ended: the loop forgets (or has forgotten) these jobs with it.
+            foreach (var job in jobs)
             {
-                return;
+                _metrics.Dispatches.WithLabels(database, job.Channel, "stale_lease").Inc();
             }
 
-            var dataSource = source.DataSource;
-            var moved = await BrokenConnectionRetry.RunAsync(
-                dataSource, connection => JobStateWriter.MarkEnqueuedAsync(connection, [.. jobs.Select(j => j.Uuid)], now, _stopping), _stopping);
-            var lost = jobs.Where(j => !moved.Contains(j.Uuid)).ToList();
-            if (lost.Count > 0)
+            return;
+        }
+
+        try
+        {
+            var moved = await target.Store.MarkEnqueuedAsync(lease, [.. jobs.Select(j => j.Uuid)], now, _stopping);
+            if (moved.Count < jobs.Count)
             {
-                foreach (var job in lost)
+                var lost = new List<string>(jobs.Count - moved.Count);
+                foreach (var job in jobs)
                 {
-                    _metrics.Dispatches.WithLabels(database, job.Channel, "not_pending").Inc();
+                    if (!moved.Contains(job.Uuid))
+                    {
+                        lost.Add(job.Uuid);
+                        _metrics.Dispatches.WithLabels(database, job.Channel, "not_pending").Inc();
+                    }
                 }
 
-                var uuids = lost.Select(j => j.Uuid).ToList();
-                var facts = await BrokenConnectionRetry.RunAsync(dataSource, connection => JobRowReader.ReadByUuidsAsync(connection, database, uuids, _stopping), _stopping);
-                var present = facts.Select(f => f.Uuid).ToHashSet(StringComparer.Ordinal);
-                _signals?.TryWrite(new JobsChanged(database, facts, [.. uuids.Where(u => !present.Contains(u))]));
+                // Nothing moved may mean the fence held, not that every job moved on: a lease the database
+                // no longer honours must end now, or the re-read would hand the same jobs back in a loop.
+                if (moved.Count == 0 && !await target.Store.IsLeaseHeldAsync(lease, _stopping))
+                {
+                    target.ReportLeaseLost(lease);
+                    return;
+                }
+
+                target.RequestReread(lost);
             }
 
             foreach (var job in jobs)
             {
                 if (moved.Contains(job.Uuid))
                 {
-                    Track(CallWorkerAsync(dataSource, database, job));
+                    Track(CallWorkerAsync(target, lease, database, job));
                 }
             }
         }
@@ -113,11 +126,11 @@ internal sealed class Dispatcher : IDisposable
         {
             // The scheduler counted these as running: a full reload of the database corrects that.
             RunnerLog.DatabaseError(_logger, database, "dispatch failed: " + ex.Message);
-            _sources(database)?.RequestReload();
+            target.RequestReload();
         }
     }
 
-    private async Task CallWorkerAsync(NpgsqlDataSource dataSource, string database, RunnableJob job)
+    private async Task CallWorkerAsync(IDispatchTarget target, Lease lease, string database, RunnableJob job)
     {
         var url = _worker.RunJobUrl(database, job.Uuid);
         RunnerLog.AskingToRun(_logger, job.Uuid, database);
@@ -137,13 +150,12 @@ internal sealed class Dispatcher : IDisposable
         {
             // Hold the slot a moment: re-queueing at once would hammer a worker that is down.
             await Task.Delay(_requeueDelay, _time, _stopping);
-            await using var connection = await dataSource.OpenConnectionAsync(_stopping);
-            if (await JobStateWriter.ResetToPendingAsync(connection, job.Uuid, _stopping))
+            if (await target.Store.ResetToPendingAsync(lease, job.Uuid, _stopping))
             {
                 RunnerLog.StateReset(_logger, job.Uuid, "enqueued", "pending");
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or NpgsqlException)
+        catch (Exception ex) when (ex is OperationCanceledException or Npgsql.NpgsqlException or TimeoutException)
         {
             // Left enqueued: the dead-job rescue puts it back.
             RunnerLog.DatabaseError(_logger, database, $"could not reset job {job.Uuid} to pending: {ex.Message}");

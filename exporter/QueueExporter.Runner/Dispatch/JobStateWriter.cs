@@ -1,28 +1,32 @@
 using Npgsql;
 using NpgsqlTypes;
 using QueueExporter.QueueJob.Time;
+using QueueExporter.Runner.Leadership;
 
 namespace QueueExporter.Runner.Dispatch;
 
 /// <summary>
 /// The runner's writes to queue_job, in one place. Every write is guarded by the state it expects
 /// (OCA's runner is not), so a runner acting on stale facts changes nothing instead of clobbering a
-/// job that a worker or a person has moved on.
+/// job that a worker or a person has moved on, and fenced by the lease it acts for
+/// (<see cref="LeaseFence"/>), so a runner that lost the leader lock changes nothing at all.
 /// </summary>
 internal static class JobStateWriter
 {
     private const string MarkEnqueuedSql =
-        "UPDATE queue_job SET state = 'enqueued', date_enqueued = @now WHERE uuid = ANY(@uuids) AND state = 'pending' RETURNING uuid";
+        "UPDATE queue_job SET state = 'enqueued', date_enqueued = @now WHERE uuid = ANY(@uuids) AND state = 'pending' AND "
+        + LeaseFence.Predicate + " RETURNING uuid";
 
     private const string ResetToPendingSql =
-        "UPDATE queue_job SET state = 'pending' WHERE uuid = @uuid AND state = 'enqueued'";
+        "UPDATE queue_job SET state = 'pending' WHERE uuid = @uuid AND state = 'enqueued' AND " + LeaseFence.Predicate;
 
     /// <summary>Moves the still-pending jobs among <paramref name="uuids"/> to enqueued in one statement; returns the uuids it moved.</summary>
-    public static async Task<HashSet<string>> MarkEnqueuedAsync(NpgsqlConnection connection, IReadOnlyCollection<string> uuids, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<HashSet<string>> MarkEnqueuedAsync(NpgsqlConnection connection, Lease lease, IReadOnlyCollection<string> uuids, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(MarkEnqueuedSql, connection);
         command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.Timestamp) { TypedValue = DbTime.ToDb(now) });
         command.Parameters.Add(new NpgsqlParameter<string[]>("uuids", NpgsqlDbType.Array | NpgsqlDbType.Varchar) { TypedValue = [.. uuids] });
+        LeaseFence.AddParameters(command, lease);
         var moved = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -34,10 +38,11 @@ internal static class JobStateWriter
     }
 
     /// <summary>Puts a job the worker never received back to pending, if nobody has moved it since.</summary>
-    public static async Task<bool> ResetToPendingAsync(NpgsqlConnection connection, string uuid, CancellationToken cancellationToken)
+    public static async Task<bool> ResetToPendingAsync(NpgsqlConnection connection, Lease lease, string uuid, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(ResetToPendingSql, connection);
         command.Parameters.AddWithValue("uuid", NpgsqlDbType.Varchar, uuid);
+        LeaseFence.AddParameters(command, lease);
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 }

@@ -11,7 +11,7 @@ public static class RunnerServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the job runner as a hosted service, its metrics in <paramref name="registry"/>, and
-    /// <see cref="JobRunner"/> itself (for /healthz). Validates <paramref name="options"/> now.
+    /// <see cref="JobRunner"/> itself, and its health check (loop alive, every database served). Validates <paramref name="options"/> now.
     /// </summary>
     public static IServiceCollection AddQueueRunner(this IServiceCollection services, RunnerOptions options, CollectorRegistry registry)
     {
@@ -26,6 +26,7 @@ public static class RunnerServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IHostedService, RunnerHostedService>();
+        services.AddHealthChecks().AddCheck<RunnerHealthCheck>("runner");
         return services;
     }
 }

@@ -12,21 +12,25 @@ internal static class LeaderLock
     /// <summary>OCA's key (queue_job/jobrunner/runner.py).</summary>
     public const long Key = 2293787760715711918;
 
-    private const string TriggerSql =
-        "SELECT count(*) FROM information_schema.triggers WHERE trigger_name = 'queue_job_notify' AND event_object_table = 'queue_job'";
+    // The pid and backend start name this session for LeaseFence; read in the same statement as the lock.
+    private const string AcquireSql = """
+        SELECT pg_try_advisory_lock(@key), pg_backend_pid(),
+               (SELECT backend_start FROM pg_catalog.pg_stat_get_activity(pg_backend_pid()))
+        """;
 
-    /// <summary>Whether the queue_job_notify trigger is installed (OCA skips a database without it: nothing would wake the runner).</summary>
-    public static async Task<bool> HasNotifyTriggerAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(TriggerSql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
-    }
+    private static long s_lastEpoch;
 
-    /// <summary>Tries the lock without waiting; true when this session now holds it.</summary>
-    public static async Task<bool> TryAcquireAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>Tries the lock without waiting; a new <see cref="Lease"/> when this session now holds it, else null.</summary>
+    public static async Task<Lease?> TryAcquireAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection);
+        await using var command = new NpgsqlCommand(AcquireSql, connection);
         command.Parameters.AddWithValue("key", Key);
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken) || !reader.GetBoolean(0))
+        {
+            return null;
+        }
+
+        return new Lease(database, Interlocked.Increment(ref s_lastEpoch), reader.GetInt32(1), reader.GetDateTime(2));
     }
 }

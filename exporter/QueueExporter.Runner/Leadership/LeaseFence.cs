@@ -13,15 +13,16 @@ namespace QueueExporter.Runner.Leadership;
 /// </summary>
 internal static class LeaseFence
 {
-    // pg_locks shows a bigint advisory key as classid (high 32 bits), objid (low 32 bits), objsubid 1.
-    private const long KeyHigh = LeaderLock.Key >> 32;
-    private const long KeyLow = LeaderLock.Key & 0xFFFFFFFF;
+    // pg_locks shows a bigint advisory key as classid (high 32 bits), objid (low 32 bits), objsubid 1:
+    // 534064080 = LeaderLock.Key >> 32 and 3147384238 = LeaderLock.Key & 0xFFFFFFFF (a unit test checks both).
+    internal const long KeyHigh = 534064080;
+    internal const long KeyLow = 3147384238;
 
     /// <summary>A boolean SQL expression over the parameters <c>@lease_pid</c> and <c>@lease_start</c>.</summary>
-    public const string Predicate = $"""
+    public const string Predicate = """
         EXISTS (SELECT 1 FROM pg_catalog.pg_locks lk
                 WHERE lk.locktype = 'advisory' AND lk.granted AND lk.pid = @lease_pid
-                  AND lk.classid::bigint = {KeyHigh} AND lk.objid::bigint = {KeyLow} AND lk.objsubid = 1)
+                  AND lk.classid::bigint = 534064080 AND lk.objid::bigint = 3147384238 AND lk.objsubid = 1)
         AND EXISTS (SELECT 1 FROM pg_catalog.pg_stat_get_activity(@lease_pid) act WHERE act.backend_start = @lease_start)
         """;
 

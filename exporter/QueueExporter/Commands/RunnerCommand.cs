@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using QueueExporter.QueueJob.Logging;
@@ -33,6 +35,8 @@ internal static class RunnerCommand
         var httpTimeout = new Option<double>("--http-timeout") { Description = "Seconds to wait for a runjob answer; no answer is normal (the worker keeps the job). OCA: 1.", DefaultValueFactory = _ => 1 };
         var standbyRetry = new Option<double>("--standby-retry-interval") { Description = "Seconds between attempts at the leader lock while another runner holds it (OCA: 5).", DefaultValueFactory = _ => 5 };
         var stopGrace = new Option<double>("--stop-grace-period") { Description = "Seconds in-flight runjob calls may take to finish on SIGTERM.", DefaultValueFactory = _ => 10 };
+        var discoveryInterval = new Option<double>("--discovery-interval") { Description = "Seconds between listings of the server's databases when no database is named: new ones are served, gone ones stopped, without a restart.", DefaultValueFactory = _ => 60 };
+        var poolSize = new Option<int>("--max-connections-per-database") { Description = "Pooled connections per database at most, beside its one listening session; idle ones close after 10 s, so a database at rest holds one connection.", DefaultValueFactory = _ => 4 };
         var logFormat = new Option<string>("--log-format")
         {
             Description = $"Console log format: {string.Join(", ", LoggingSetup.Formats)} (odoo: Odoo's own line format and OCA's logger names, for existing log tooling).",
@@ -41,7 +45,7 @@ internal static class RunnerCommand
 
         var command = new Command("runner", "Run queue_job jobs like OCA's job runner (stop Odoo's with channels root:0): leader lock per database, LISTEN, channels, runjob calls, dead-job rescue; metrics on --listen.");
         database.AddTo(command);
-        foreach (var option in (Option[])[channels, workerUrl, authUser, authPassword, listen, rescueTimeout, deadJobGrace, rescueInterval, safetyPoll, httpTimeout, standbyRetry, stopGrace, logFormat])
+        foreach (var option in (Option[])[channels, workerUrl, authUser, authPassword, listen, rescueTimeout, deadJobGrace, rescueInterval, safetyPoll, httpTimeout, standbyRetry, stopGrace, discoveryInterval, poolSize, logFormat])
         {
             command.Options.Add(option);
         }
@@ -65,6 +69,8 @@ internal static class RunnerCommand
                     HttpTimeout = Seconds(parse.GetValue(httpTimeout), "--http-timeout"),
                     StandbyRetryInterval = Seconds(parse.GetValue(standbyRetry), "--standby-retry-interval"),
                     StopGracePeriod = Seconds(parse.GetValue(stopGrace), "--stop-grace-period"),
+                    DiscoveryInterval = Seconds(parse.GetValue(discoveryInterval), "--discovery-interval"),
+                    MaxPoolSizePerDatabase = AtLeastOne(parse.GetValue(poolSize), "--max-connections-per-database"),
                 };
                 try
                 {
@@ -106,9 +112,17 @@ internal static class RunnerCommand
         builder.Services.AddQueueRunner(options, registry);
         var app = builder.Build();
         app.MapMetrics("/metrics", registry);
-        app.MapGet("/healthz", (JobRunner runner) => runner.IsAlive
-            ? Results.Text("ok\n")
-            : Results.Text("runner loop not running\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapHealthChecks("/healthz", new HealthCheckOptions
+        {
+            // Plain text: "ok" or "unhealthy", then one line for the loop and one per database with its status and why.
+            ResponseWriter = (context, report) =>
+            {
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                var body = (report.Status == HealthStatus.Healthy ? "ok\n" : "unhealthy\n")
+                    + string.Concat(report.Entries.Values.Select(e => e.Description));
+                return context.Response.WriteAsync(body);
+            },
+        });
         return app;
     }
 
@@ -142,6 +156,9 @@ internal static class RunnerCommand
 
     private static TimeSpan Seconds(double value, string option) =>
         value > 0 && double.IsFinite(value) ? TimeSpan.FromSeconds(value) : throw new ArgumentException($"{option} must be a positive number of seconds, got {value}");
+
+    private static int AtLeastOne(int value, string option) =>
+        value >= 1 ? value : throw new ArgumentException($"{option} must be at least 1, got {value}");
 
     private static string? Env(IReadOnlyDictionary<string, string?> environment, string name) =>
         environment.GetValueOrDefault(name) is { } value && !string.IsNullOrWhiteSpace(value) ? value : null;

@@ -1,0 +1,451 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using QueueExporter.QueueJob.Connection;
+using QueueExporter.QueueJob.Notifications;
+using QueueExporter.QueueJob.Schema;
+using QueueExporter.Runner.Dispatch;
+using QueueExporter.Runner.Leadership;
+
+namespace QueueExporter.Runner.Database;
+
+/// <summary>
+/// Everything the runner does with one database, owned by one task. The listening session holds the
+/// leader lock: taking it starts a <see cref="Lease"/> with a new epoch (<see cref="LeaseStarted"/>),
+/// losing the session ends it (<see cref="DatabaseReleased"/>), both told to the runner loop by the
+/// listener's task in the order they happen. Everything else arrives in one inbox as a request
+/// (notifications, maintenance ticks, the dispatcher's re-reads and reloads) and is served in order by
+/// one consumer, which alone reads the table and posts facts stamped with the lease they were read
+/// under; a read that outlives its lease is dropped by the loop. Nothing can post a stale load after a
+/// fresher re-read, because nothing else reads.
+/// The actor is supervised: any exception ends the session (closing the connection releases the lock,
+/// so a standby can lead), is logged with its stack once per distinct failure, shows in
+/// <see cref="Health"/>, and the session restarts with capped, jittered backoff.
+/// </summary>
+internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
+{
+    // Bounds one re-read statement's parameter array and result; more queued uuids wait for the next one.
+    private const int MaxUuidsPerReread = 10_000;
+
+    // Distinct bad rows remembered so that each is counted and logged once; past this, no more lines.
+    private const int MaxReportedRows = 10_000;
+
+    private readonly string _database;
+    private readonly RunnerOptions _options;
+    private readonly ChannelWriter<RunnerSignal> _loop;
+    private readonly RunnerMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<DatabaseRequest> _inbox = Channel.CreateUnbounded<DatabaseRequest>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly HashSet<(string Reason, long Id)> _reportedRows = [];
+    private Lease? _lease;
+    private DatabaseHealth _health;
+    private CancellationTokenSource? _session;
+    private int _rescueQueued;
+    private bool _reloadPending;
+    private string? _lastFailure;
+    private long _readyEpoch;
+
+    public DatabaseActor(string database, RunnerOptions options, IRunnerStore store, ChannelWriter<RunnerSignal> loop, RunnerMetrics metrics, TimeProvider time, ILogger logger)
+    {
+        _database = database;
+        _options = options;
+        Store = store;
+        _loop = loop;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _health = new DatabaseHealth(DatabaseStatus.Starting, "connecting", time.GetUtcNow());
+        _metrics.Leader.WithLabels(database).Set(0);
+        _metrics.DatabaseUp.WithLabels(database).Set(0);
+    }
+
+    public string Database => _database;
+
+    public IRunnerStore Store { get; }
+
+    public Lease? CurrentLease => Volatile.Read(ref _lease);
+
+    /// <summary>Where the database stands now.</summary>
+    public DatabaseHealth Health => Volatile.Read(ref _health);
+
+    /// <summary>Completes once the first attempt at the leader lock has been made (databases are locked in sorted order).</summary>
+    public Task FirstAttempt => _firstAttempt.Task;
+
+    public void RequestReread(IReadOnlyCollection<string> uuids) => _inbox.Writer.TryWrite(new RereadRequest(uuids));
+
+    public void RequestReload() => _inbox.Writer.TryWrite(ResyncRequest.Instance);
+
+    public void ReportLeaseLost(Lease lease)
+    {
+        if (CurrentLease == lease)
+        {
+            RunnerLog.LeaseLost(_logger, _database);
+            // Ends the listening session: the lease ends the usual way (DatabaseReleased), then a new session tries again.
+            Volatile.Read(ref _session)?.Cancel();
+        }
+    }
+
+    /// <summary>Runs until <paramref name="stop"/> is cancelled; never throws (failures restart the session).</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        var backoff = new ReconnectBackoff(TimeSpan.FromSeconds(1), _options.MaxRestartDelay);
+        while (!stop.IsCancellationRequested)
+        {
+            using var session = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            Volatile.Write(ref _session, session);
+            try
+            {
+                await RunSessionAsync(session);
+            }
+            catch (OperationCanceledException) when (session.IsCancellationRequested)
+            {
+                // Stopping, or a lease found lost: a new session starts at once.
+            }
+#pragma warning disable CA1031 // Supervision: whatever ended the session is logged, shown in health, and retried.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                var delay = backoff.NextDelay();
+                ReportFailure(ex, delay);
+                try
+                {
+                    await Task.Delay(delay, _time, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+
+        _firstAttempt.TrySetResult();
+    }
+
+    public ValueTask DisposeAsync() => Store.DisposeAsync();
+
+    private async Task RunSessionAsync(CancellationTokenSource session)
+    {
+        var token = session.Token;
+        var listener = new QueueJobListener(
+            new QueueJobListenerOptions
+            {
+                ConnectionString = LeaderSessionSettings.ConnectionString(_options.Endpoint.WithDatabase(_database).ToConnectionString(_options.ApplicationName, pooling: false)),
+                Name = _database,
+                ApplicationName = _options.ApplicationName,
+                StandbyRetryInterval = _options.StandbyRetryInterval,
+                KeepAliveInterval = LeaderSessionSettings.ClientPingInterval,
+                PrepareConnectionAsync = PrepareAsync,
+                ConnectionClosed = OnConnectionClosed,
+            },
+            clock: _time);
+        var listening = listener.RunAsync(token);
+        var pump = PumpAsync(listener.Events, token);
+        var maintenance = MaintainAsync(token);
+        try
+        {
+            await ConsumeAsync(token);
+        }
+        finally
+        {
+            // Whatever ended the consumer ends the session: the connection closes and the lock with it.
+            await session.CancelAsync();
+            await listening;
+            await pump;
+            await maintenance;
+        }
+    }
+
+    private async ValueTask<bool> PrepareAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await LeaderSessionSettings.ApplyAsync(connection, cancellationToken);
+            if (await DatabaseDiagnosis.FindProblemAsync(connection, cancellationToken) is { } problem)
+            {
+                if (SetHealth(DatabaseStatus.Misconfigured, problem))
+                {
+                    if (problem.StartsWith("queue_job_notify", StringComparison.Ordinal))
+                    {
+                        RunnerLog.TriggerMissing(_logger, _database);
+                    }
+                    else
+                    {
+                        RunnerLog.DatabaseError(_logger, _database, problem);
+                    }
+                }
+
+                return false;
+            }
+
+            if (await LeaderLock.TryAcquireAsync(connection, _database, cancellationToken) is not { } lease)
+            {
+                if (SetHealth(DatabaseStatus.Standby, ""))
+                {
+                    RunnerLog.Standby(_logger, _database);
+                }
+
+                return false;
+            }
+
+            // The loop hears of the lease before any fact read under it (ListenerConnected comes after this).
+            Volatile.Write(ref _lease, lease);
+            _loop.TryWrite(new LeaseStarted(_database, lease.Epoch));
+            _metrics.Leader.WithLabels(_database).Set(1);
+            SetHealth(DatabaseStatus.Leading, "");
+            return true;
+        }
+        finally
+        {
+            _firstAttempt.TrySetResult();
+        }
+    }
+
+    private void OnConnectionClosed()
+    {
+        if (Interlocked.Exchange(ref _lease, null) is { } lease)
+        {
+            _metrics.Leader.WithLabels(_database).Set(0);
+            _loop.TryWrite(new DatabaseReleased(_database, lease.Epoch));
+            SetHealth(DatabaseStatus.Disconnected, "the leader session closed; reconnecting");
+        }
+
+        _firstAttempt.TrySetResult();
+    }
+
+    /// <summary>Turns the listener's events into requests and health.</summary>
+    private async Task PumpAsync(ChannelReader<ListenerEvent> events, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var ev in events.ReadAllAsync(cancellationToken))
+            {
+                switch (ev)
+                {
+                    case ListenerConnected connected:
+                        if (connected.IsReconnect)
+                        {
+                            _metrics.Reconnects.WithLabels(_database).Inc();
+                        }
+
+                        _inbox.Writer.TryWrite(ResyncRequest.Instance);
+                        break;
+                    case NotificationBatch batch:
+                        _metrics.Notifications.WithLabels(_database).Inc(batch.Uuids.Count);
+                        _inbox.Writer.TryWrite(new RereadRequest(batch.Uuids));
+                        break;
+                    case ListenerDisconnected disconnected:
+                        if (SetHealth(DatabaseStatus.Disconnected, disconnected.Reason))
+                        {
+                            RunnerLog.DatabaseError(_logger, _database, disconnected.Reason);
+                        }
+
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task MaintainAsync(CancellationToken cancellationToken)
+    {
+        var nextPoll = _time.GetUtcNow() + Jittered(_options.SafetyPollInterval);
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_options.RescueInterval, _time, cancellationToken);
+                if (CurrentLease is null)
+                {
+                    continue;
+                }
+
+                if (Interlocked.Exchange(ref _rescueQueued, 1) == 0)
+                {
+                    _inbox.Writer.TryWrite(RescueRequest.Instance);
+                }
+
+                if (_time.GetUtcNow() >= nextPoll)
+                {
+                    nextPoll = _time.GetUtcNow() + Jittered(_options.SafetyPollInterval);
+                    RequestReload();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ConsumeAsync(CancellationToken cancellationToken)
+    {
+        var reader = _inbox.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken))
+        {
+            while (reader.TryRead(out var request))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (CurrentLease is not { } lease)
+                {
+                    // Not leading: the loop holds nothing of this database, and a new lease starts with a full load.
+                    if (request is RescueRequest)
+                    {
+                        Volatile.Write(ref _rescueQueued, 0);
+                    }
+
+                    continue;
+                }
+
+                switch (request)
+                {
+                    case ResyncRequest:
+                        while (reader.TryPeek(out var next) && next is ResyncRequest && reader.TryRead(out _))
+                        {
+                        }
+
+                        await LoadAsync(lease, cancellationToken);
+                        break;
+                    case RereadRequest reread:
+                        await RereadAsync(lease, Merge(reread, reader), cancellationToken);
+                        break;
+                    case RescueRequest:
+                        Volatile.Write(ref _rescueQueued, 0);
+                        if (_reloadPending)
+                        {
+                            await LoadAsync(lease, cancellationToken);
+                        }
+
+                        await RescueAsync(lease, cancellationToken);
+                        break;
+                }
+            }
+        }
+    }
+
+    private static HashSet<string> Merge(RereadRequest first, ChannelReader<DatabaseRequest> reader)
+    {
+        var uuids = new HashSet<string>(first.Uuids, StringComparer.Ordinal);
+        while (uuids.Count < MaxUuidsPerReread && reader.TryPeek(out var next) && next is RereadRequest more && reader.TryRead(out _))
+        {
+            uuids.UnionWith(more.Uuids);
+        }
+
+        return uuids;
+    }
+
+    private async Task LoadAsync(Lease lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            _reloadPending = false;
+            var rows = await Store.LoadActiveAsync(cancellationToken);
+            ReportSkipped(rows);
+            _loop.TryWrite(new DatabaseLoaded(_database, lease.Epoch, rows.Facts));
+            if (_readyEpoch != lease.Epoch)
+            {
+                _readyEpoch = lease.Epoch;
+                RunnerLog.ReadyForDb(_logger, _database);
+            }
+        }
+        catch (Exception ex) when (IsDatabaseTrouble(ex, cancellationToken))
+        {
+            // Retried at the next maintenance tick: the model of this database is stale until a load works.
+            RunnerLog.DatabaseError(_logger, _database, "loading jobs failed: " + DatabaseErrorDescriber.Describe(ex, _options.Endpoint.WithDatabase(_database)));
+            _reloadPending = true;
+        }
+    }
+
+    private async Task RereadAsync(Lease lease, HashSet<string> uuids, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var rows = await Store.ReadByUuidsAsync(uuids, cancellationToken);
+            ReportSkipped(rows);
+            foreach (var fact in rows.Facts)
+            {
+                uuids.Remove(fact.Uuid);
+            }
+
+            _loop.TryWrite(new JobsChanged(_database, lease.Epoch, rows.Facts, uuids));
+        }
+        catch (Exception ex) when (IsDatabaseTrouble(ex, cancellationToken))
+        {
+            RunnerLog.DatabaseError(_logger, _database, "re-reading changed jobs failed: " + DatabaseErrorDescriber.Describe(ex, _options.Endpoint.WithDatabase(_database)));
+            _reloadPending = true;
+        }
+    }
+
+    private async Task RescueAsync(Lease lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var (uuid, state) in await Store.RescueAsync(lease, cancellationToken))
+            {
+                if (state == JobStates.Failed)
+                {
+                    RunnerLog.FailedDeadJob(_logger, uuid, _database);
+                    _metrics.RescuedJobs.WithLabels(_database, "retries_exhausted").Inc();
+                }
+                else
+                {
+                    RunnerLog.RequeuedDeadJob(_logger, uuid);
+                    _metrics.RescuedJobs.WithLabels(_database, "requeued").Inc();
+                }
+            }
+        }
+        catch (Exception ex) when (IsDatabaseTrouble(ex, cancellationToken))
+        {
+            RunnerLog.DatabaseError(_logger, _database, "dead job rescue failed: " + DatabaseErrorDescriber.Describe(ex, _options.Endpoint.WithDatabase(_database)));
+        }
+    }
+
+    private void ReportSkipped(JobRows rows)
+    {
+        foreach (var (reason, id) in rows.Skipped)
+        {
+            if (_reportedRows.Count < MaxReportedRows && _reportedRows.Add((reason, id)))
+            {
+                _metrics.SkippedRows.WithLabels(_database, reason).Inc();
+                RunnerLog.SkippedRow(_logger, _database, id, reason);
+            }
+        }
+    }
+
+    private void ReportFailure(Exception ex, TimeSpan retryIn)
+    {
+        var description = $"{ex.GetType().Name}: {ex.Message}";
+        _metrics.DatabaseRestarts.WithLabels(_database).Inc();
+        SetHealth(DatabaseStatus.Failed, description);
+        if (description != _lastFailure)
+        {
+            _lastFailure = description;
+            RunnerLog.DatabaseFailed(_logger, ex, _database, retryIn.TotalSeconds);
+        }
+        else
+        {
+            RunnerLog.DatabaseFailedAgain(_logger, _database, description, retryIn.TotalSeconds);
+        }
+    }
+
+    /// <summary>Records a status; true when it changed (callers log only changes).</summary>
+    private bool SetHealth(DatabaseStatus status, string reason)
+    {
+        var current = Health;
+        if (current.Status == status && current.Reason == reason)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _health, new DatabaseHealth(status, reason, _time.GetUtcNow()));
+        _metrics.DatabaseUp.WithLabels(_database).Set(status is DatabaseStatus.Leading or DatabaseStatus.Standby ? 1 : 0);
+        return true;
+    }
+
+    private static bool IsDatabaseTrouble(Exception ex, CancellationToken cancellationToken) =>
+        ex is NpgsqlException or TimeoutException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
+    private static TimeSpan Jittered(TimeSpan interval) => interval * (0.8 + (Random.Shared.NextDouble() * 0.4));
+}

@@ -1,0 +1,30 @@
+using QueueExporter.Runner.Leadership;
+using QueueExporter.Runner.Rescue;
+
+namespace QueueExporter.Runner.Database;
+
+/// <summary>
+/// The runner's SQL for one database, behind a seam: the glue (database actor, dispatcher) is tested
+/// with a fake store for its interleavings, while <see cref="PostgresRunnerStore"/> keeps its own tests
+/// against real PostgreSQL. Every write takes the <see cref="Lease"/> it acts for and is fenced by it.
+/// </summary>
+internal interface IRunnerStore : IAsyncDisposable
+{
+    /// <summary>Every active job (pending, enqueued, started, failed).</summary>
+    Task<JobRows> LoadActiveAsync(CancellationToken cancellationToken);
+
+    /// <summary>The current rows of these uuids.</summary>
+    Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken);
+
+    /// <summary>Rescues dead enqueued/started jobs while <paramref name="lease"/> holds.</summary>
+    Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, CancellationToken cancellationToken);
+
+    /// <summary>Moves the still-pending jobs among <paramref name="uuids"/> to enqueued while <paramref name="lease"/> holds; returns those moved.</summary>
+    Task<HashSet<string>> MarkEnqueuedAsync(Lease lease, IReadOnlyCollection<string> uuids, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Whether the leader session of <paramref name="lease"/> still holds the lock, as the database sees it now.</summary>
+    Task<bool> IsLeaseHeldAsync(Lease lease, CancellationToken cancellationToken);
+
+    /// <summary>Puts a job the worker never received back to pending, if still enqueued and <paramref name="lease"/> holds.</summary>
+    Task<bool> ResetToPendingAsync(Lease lease, string uuid, CancellationToken cancellationToken);
+}

@@ -1,0 +1,73 @@
+using QueueExporter.QueueJob.Schema;
+using QueueExporter.Runner.Channels;
+
+namespace QueueExporter.Runner.Database;
+
+/// <summary>
+/// Turns the raw values of one queue_job row into <see cref="JobFacts"/>, or names why it cannot. Any
+/// row PostgreSQL can store must be survivable: the reader selects timestamps as epoch seconds (a
+/// float8, so <c>infinity</c> and dates far outside .NET's range arrive as numbers, never as a
+/// conversion exception), and this pure step clamps what is out of range and skips what cannot be
+/// scheduled at all. A skipped row is counted and logged by the caller; it never stops the database.
+/// </summary>
+internal static class JobRowDecoder
+{
+    /// <summary>Longest uuid the runner will carry into a URL and a log line; Odoo's are 36 characters.</summary>
+    public const int MaxUuidLength = 255;
+
+    private static readonly double MinEpochSeconds = (DateTimeOffset.MinValue - DateTimeOffset.UnixEpoch).TotalSeconds;
+    private static readonly double MaxEpochSeconds = (DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).TotalSeconds;
+
+    /// <summary>Decodes one row; on failure <paramref name="facts"/> is default and the result names the reason.</summary>
+    /// <returns>Null when the row was decoded (perhaps with clamped timestamps, see <paramref name="clamped"/>), else a reason label.</returns>
+    public static string? TryDecode(
+        string database, string? uuid, string? state, string? channel, int priority, double? createdEpoch, int id, double? etaEpoch,
+        out JobFacts facts, out bool clamped)
+    {
+        facts = default;
+        clamped = false;
+        if (string.IsNullOrEmpty(uuid))
+        {
+            return SkipReasons.NullUuid;
+        }
+
+        if (uuid.Length > MaxUuidLength || uuid.AsSpan().ContainsAnyInRange('\0', '\u001f'))
+        {
+            return SkipReasons.BadUuid;
+        }
+
+        if (state is null)
+        {
+            return SkipReasons.NullState;
+        }
+
+        if (!JobStates.IsKnown(state))
+        {
+            return SkipReasons.UnknownState;
+        }
+
+        // A missing creation date sorts first, as the row reader always did; a missing eta means none.
+        var created = createdEpoch is { } c ? ToMoment(c, ref clamped) : DateTimeOffset.MinValue;
+        DateTimeOffset? eta = etaEpoch is { } e ? ToMoment(e, ref clamped) : null;
+        facts = new JobFacts(database, uuid, state, channel, priority, created, id, eta);
+        return null;
+    }
+
+    private static DateTimeOffset ToMoment(double epochSeconds, ref bool clamped)
+    {
+        if (double.IsNaN(epochSeconds) || epochSeconds <= MinEpochSeconds)
+        {
+            clamped = true;
+            return DateTimeOffset.MinValue;
+        }
+
+        if (epochSeconds >= MaxEpochSeconds)
+        {
+            clamped = true;
+            return DateTimeOffset.MaxValue;
+        }
+
+        // Microseconds are PostgreSQL's resolution; rounding there keeps equal timestamps equal.
+        return DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(epochSeconds * 1_000_000) * 10);
+    }
+}

@@ -1,0 +1,85 @@
+using Npgsql;
+using QueueExporter.QueueJob.Connection;
+using QueueExporter.QueueJob.Schema;
+using QueueExporter.Runner.Dispatch;
+using QueueExporter.Runner.Leadership;
+using QueueExporter.Runner.Rescue;
+
+namespace QueueExporter.Runner.Database;
+
+/// <summary>
+/// <see cref="IRunnerStore"/> on a real database: a small pool of its own (the listening session is
+/// separate), every statement retried once on a fresh connection when the pooled one turns out to be
+/// dead (<see cref="BrokenConnectionRetry"/>).
+/// </summary>
+internal sealed class PostgresRunnerStore : IRunnerStore
+{
+    private readonly string _database;
+    private readonly RunnerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly NpgsqlDataSource _dataSource;
+    private QueueJobSchema? _schema;
+
+    public PostgresRunnerStore(string database, RunnerOptions options, TimeProvider time)
+    {
+        _database = database;
+        _options = options;
+        _time = time;
+        _dataSource = NpgsqlDataSource.Create(ConnectionString(options.Endpoint.WithDatabase(database), options));
+    }
+
+    public Task<JobRows> LoadActiveAsync(CancellationToken cancellationToken) =>
+        BrokenConnectionRetry.RunAsync(_dataSource, c => JobRowReader.LoadActiveAsync(c, _database, cancellationToken), cancellationToken);
+
+    public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) =>
+        BrokenConnectionRetry.RunAsync(_dataSource, c => JobRowReader.ReadByUuidsAsync(c, _database, uuids, cancellationToken), cancellationToken);
+
+    public Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, CancellationToken cancellationToken) =>
+        BrokenConnectionRetry.RunAsync<IReadOnlyList<RescuedJob>>(
+            _dataSource,
+            async connection =>
+            {
+                _schema ??= await SchemaDetector.DetectAsync(connection, cancellationToken);
+                var rescued = await DeadJobRescuer.RescueAsync(connection, _schema, _time.GetUtcNow(), _options.DeadJobGrace, _options.RescueTimeout, cancellationToken);
+                return [.. rescued.Select(r => new RescuedJob(r.Uuid, r.NewState))];
+            },
+            cancellationToken);
+
+    public Task<HashSet<string>> MarkEnqueuedAsync(Lease lease, IReadOnlyCollection<string> uuids, DateTimeOffset now, CancellationToken cancellationToken) =>
+        BrokenConnectionRetry.RunAsync(_dataSource, c => JobStateWriter.MarkEnqueuedAsync(c, lease, uuids, now, cancellationToken), cancellationToken);
+
+    public Task<bool> IsLeaseHeldAsync(Lease lease, CancellationToken cancellationToken) =>
+        BrokenConnectionRetry.RunAsync(
+            _dataSource,
+            async connection =>
+            {
+                await using var command = new NpgsqlCommand("SELECT " + LeaseFence.Predicate, connection);
+                LeaseFence.AddParameters(command, lease);
+                return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+            },
+            cancellationToken);
+
+    public async Task<bool> ResetToPendingAsync(Lease lease, string uuid, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await JobStateWriter.ResetToPendingAsync(connection, lease, uuid, cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private static string ConnectionString(DatabaseEndpoint endpoint, RunnerOptions options) =>
+        new NpgsqlConnectionStringBuilder(endpoint.ToConnectionString(options.ApplicationName))
+        {
+            // The runner's commands never change session state, so returning a connection to the pool needs
+            // no DISCARD ALL: that reset would otherwise count as one more transaction per command.
+            NoResetOnClose = true,
+            // The runner's own writes (enqueued marks, rescues, requeues) need no disk flush of their own: if one
+            // is lost in a crash the job is simply pending again or rescued, and the worker's durable "started"
+            // commit flushes the WAL before it anyway. This takes a flush off every dispatch.
+            Options = "-c synchronous_commit=off",
+            // At rest a database keeps only its listening session: pooled connections close after a short idle time.
+            MaxPoolSize = options.MaxPoolSizePerDatabase,
+            ConnectionIdleLifetime = 10,
+            ConnectionPruningInterval = 5,
+        }.ConnectionString;
+}

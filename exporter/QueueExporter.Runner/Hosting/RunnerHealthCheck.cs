@@ -1,0 +1,33 @@
+using System.Text;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace QueueExporter.Runner.Hosting;
+
+/// <summary>
+/// /healthz of the runner: healthy while the loop is alive and every database it should serve is
+/// served (led here, or by another runner it stands by for). The description names each database's
+/// status, and why one is not served, so the probe's body is the diagnosis.
+/// </summary>
+internal sealed class RunnerHealthCheck(JobRunner runner) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var lines = new StringBuilder();
+        var healthy = runner.IsAlive;
+        lines.Append("runner loop: ").Append(healthy ? "alive" : "not running").Append('\n');
+        foreach (var (database, (served, status, reason)) in runner.DatabaseHealth.OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            healthy &= served;
+            lines.Append("db ").Append(database).Append(": ").Append(status);
+            if (reason.Length > 0)
+            {
+                lines.Append(": ").Append(reason);
+            }
+
+            lines.Append('\n');
+        }
+
+        var description = lines.ToString();
+        return Task.FromResult(healthy ? HealthCheckResult.Healthy(description) : HealthCheckResult.Unhealthy(description));
+    }
+}
