@@ -55,14 +55,21 @@ public class RunnerAndWorkerTests
         Assert.All(uuids.Flaky, u => Assert.Equal(3, runs.GetValueOrDefault(u)));
         Assert.Empty(executions.Overlaps());
 
+        // The worker commits before it counts and answers, and the runner counts a dispatch once the answer arrives:
+        // the table can be settled a moment before either side's last counts. Wait for them, then compare.
+        double Sent(string text) => Sum(text, "queue_runner_dispatches_total", "outcome=\"ok\"") + Sum(text, "queue_runner_dispatches_total", "outcome=\"http_error\"");
+        await Eventually.UntilAsync(
+            async () => Sent(await ExportAsync(runnerRegistry)) >= executions.All.Count
+                && Sum(await ExportAsync(workerRegistry), "queue_worker_jobs_total", "outcome=") >= executions.All.Count,
+            Deadline,
+            "the runner and the worker have counted every run");
         var workerText = await ExportAsync(workerRegistry);
         var runnerText = await ExportAsync(runnerRegistry);
         Assert.Equal(uuids.Quick.Count + uuids.Flaky.Count, Sum(workerText, "queue_worker_jobs_total", "outcome=\"done\""));
         Assert.Equal(uuids.Failing.Count, Sum(workerText, "queue_worker_jobs_total", "outcome=\"failed\""));
         Assert.Equal(uuids.Flaky.Count * 2, Sum(workerText, "queue_worker_jobs_total", "outcome=\"retry\""));
         // Every runjob request sent ran the handler once; not_pending attempts were refused by the guarded UPDATE and sent nothing.
-        var sent = Sum(runnerText, "queue_runner_dispatches_total", "outcome=\"ok\"") + Sum(runnerText, "queue_runner_dispatches_total", "outcome=\"http_error\"");
-        Assert.Equal(executions.All.Count, sent);
+        Assert.Equal(executions.All.Count, Sent(runnerText));
         Assert.Equal(uuids.Failing.Count, Sum(runnerText, "queue_runner_dispatches_total", "outcome=\"http_error\""));
         Assert.Equal(0, Sum(runnerText, "queue_runner_dispatches_total", "outcome=\"connection_error\""));
         Assert.Equal(1, Sum(runnerText, "queue_runner_leader", $"database=\"{database.Name}\""));
