@@ -1,0 +1,44 @@
+using System.Collections.Concurrent;
+using QueueExporter.Runner.Database;
+using QueueExporter.Runner.Leadership;
+using QueueExporter.Runner.Rescue;
+
+namespace QueueExporter.Tests.Runner.Glue;
+
+/// <summary>An <see cref="IRunnerStore"/> that records its calls and answers as a test says.</summary>
+internal sealed class FakeRunnerStore : IRunnerStore
+{
+    public ConcurrentQueue<string> Calls { get; } = new();
+
+    /// <summary>Which of the asked uuids the enqueue UPDATE moves.</summary>
+    public Func<IReadOnlyCollection<string>, HashSet<string>> Moves { get; set; } = uuids => [.. uuids];
+
+    public bool LeaseHeld { get; set; } = true;
+
+    public TaskCompletionSource<(Lease Lease, string Uuid)> Reset { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<JobRows> LoadActiveAsync(CancellationToken cancellationToken) => Task.FromResult(Record("load", JobRows.Empty()));
+
+    public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) => Task.FromResult(Record("reread", JobRows.Empty()));
+
+    public Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, CancellationToken cancellationToken) => Task.FromResult(Record<IReadOnlyList<RescuedJob>>("rescue", []));
+
+    public Task<HashSet<string>> MarkEnqueuedAsync(Lease lease, IReadOnlyCollection<string> uuids, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Task.FromResult(Record($"mark epoch {lease.Epoch}: {string.Join(",", uuids.Order(StringComparer.Ordinal))}", Moves(uuids)));
+
+    public Task<bool> IsLeaseHeldAsync(Lease lease, CancellationToken cancellationToken) => Task.FromResult(Record($"lease? epoch {lease.Epoch}", LeaseHeld));
+
+    public Task<bool> ResetToPendingAsync(Lease lease, string uuid, CancellationToken cancellationToken)
+    {
+        Reset.TrySetResult((lease, uuid));
+        return Task.FromResult(Record($"reset {uuid}", true));
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private T Record<T>(string call, T result)
+    {
+        Calls.Enqueue(call);
+        return result;
+    }
+}

@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Prometheus;
+using QueueExporter.Runner;
+using QueueExporter.Runner.Channels;
+using QueueExporter.Runner.Dispatch;
+
+namespace QueueExporter.Tests.Runner.Glue;
+
+/// <summary>The loop applies facts of a database's current lease only: every interleaving of leases and reads, deterministically.</summary>
+public class RunnerLoopLeaseTests
+{
+    private const string Db = "db";
+    private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private readonly JobScheduler _scheduler = new(ChannelConfigurationParser.Parse("root:4"), new FakeTimeProvider(Now));
+    private readonly RunnerLoop _loop;
+
+    public RunnerLoopLeaseTests()
+    {
+        var metrics = new RunnerMetrics(Metrics.NewCustomRegistry());
+        var dispatcher = new Dispatcher(_ => null, new WorkerClient(new Uri("http://127.0.0.1:9"), null, null, TimeSpan.FromSeconds(1)), metrics, TimeProvider.System, NullLogger.Instance, TimeSpan.FromSeconds(1));
+        _loop = new RunnerLoop(_scheduler, dispatcher, metrics, TimeProvider.System, NullLogger.Instance, 100);
+    }
+
+    private static JobFacts Fact(string uuid, string state = "pending") => new(Db, uuid, state, "root", 10, Now, 1, null);
+
+    [Fact]
+    public void A_load_that_finishes_after_its_lease_ended_brings_nothing_back()
+    {
+        _loop.Apply(new LeaseStarted(Db, 1));
+        _loop.Apply(new DatabaseReleased(Db, 1));
+        _loop.Apply(new DatabaseLoaded(Db, 1, [Fact("a")]));
+        _loop.Apply(new JobsChanged(Db, 1, [Fact("b")], []));
+
+        Assert.Equal(0, _scheduler.JobCount);
+        Assert.Empty(_scheduler.TakeRunnable());
+    }
+
+    [Fact]
+    public void Facts_of_an_earlier_lease_are_dropped_once_a_new_one_started()
+    {
+        _loop.Apply(new LeaseStarted(Db, 1));
+        _loop.Apply(new DatabaseLoaded(Db, 1, [Fact("old", "started")]));
+        _loop.Apply(new LeaseStarted(Db, 2));
+        _loop.Apply(new JobsChanged(Db, 1, [Fact("stale")], []));
+        _loop.Apply(new DatabaseLoaded(Db, 2, [Fact("fresh")]));
+
+        Assert.Equal(["fresh"], _scheduler.TakeRunnable().Select(j => j.Uuid));
+        Assert.Equal(1, _scheduler.JobCount);
+    }
+
+    [Fact]
+    public void Facts_before_any_lease_are_dropped()
+    {
+        _loop.Apply(new DatabaseLoaded(Db, 7, [Fact("a")]));
+
+        Assert.Equal(0, _scheduler.JobCount);
+    }
+
+    [Fact]
+    public void Losing_the_lease_frees_the_slots_of_the_jobs_it_held_at_once()
+    {
+        _loop.Apply(new LeaseStarted(Db, 1));
+        _loop.Apply(new DatabaseLoaded(Db, 1, [Fact("r1", "started"), Fact("r2", "enqueued"), Fact("r3", "started"), Fact("r4", "started")]));
+        Assert.Empty(_scheduler.TakeRunnable());
+
+        _loop.Apply(new DatabaseReleased(Db, 1));
+        _loop.Apply(new LeaseStarted(Db, 2));
+        _loop.Apply(new DatabaseLoaded(Db, 2, [Fact("next")]));
+
+        Assert.Equal(["next"], _scheduler.TakeRunnable().Select(j => j.Uuid));
+    }
+
+    [Fact]
+    public void A_release_of_an_earlier_lease_does_not_end_the_current_one()
+    {
+        _loop.Apply(new LeaseStarted(Db, 1));
+        _loop.Apply(new LeaseStarted(Db, 2));
+        _loop.Apply(new DatabaseLoaded(Db, 2, [Fact("a")]));
+        _loop.Apply(new DatabaseReleased(Db, 1));
+
+        Assert.Equal(["a"], _scheduler.TakeRunnable().Select(j => j.Uuid));
+    }
+}
