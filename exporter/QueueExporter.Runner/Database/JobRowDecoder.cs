@@ -55,19 +55,21 @@ internal static class JobRowDecoder
 
     private static DateTimeOffset ToMoment(double epochSeconds, ref bool clamped)
     {
-        if (double.IsNaN(epochSeconds) || epochSeconds <= MinEpochSeconds)
+        if (double.IsNaN(epochSeconds) || epochSeconds < MinEpochSeconds)
         {
             clamped = true;
             return DateTimeOffset.MinValue;
         }
 
-        if (epochSeconds >= MaxEpochSeconds)
+        if (epochSeconds > MaxEpochSeconds)
         {
             clamped = true;
             return DateTimeOffset.MaxValue;
         }
 
-        // Microseconds are PostgreSQL's resolution; rounding there keeps equal timestamps equal.
-        return DateTimeOffset.UnixEpoch.AddTicks((long)Math.Round(epochSeconds * 1_000_000) * 10);
+        // Microseconds are PostgreSQL's resolution; rounding there keeps equal timestamps equal (a float8 holds
+        // today's epoch to well under a microsecond; only dates centuries away lose digits, and they only sort).
+        var ticks = DateTimeOffset.UnixEpoch.UtcTicks + ((long)Math.Round(epochSeconds * 1_000_000) * 10);
+        return new DateTimeOffset(Math.Clamp(ticks, DateTimeOffset.MinValue.UtcTicks, DateTimeOffset.MaxValue.UtcTicks), TimeSpan.Zero);
     }
 }

@@ -31,6 +31,16 @@ public class JobRowDecoderTests
         Assert.Equal(facts.DateCreated, facts.Eta);
     }
 
+    [Theory]
+    [InlineData(-62_135_596_800.0)] // 0001-01-01, .NET's first instant
+    [InlineData(253_402_300_799.0)] // 9999-12-31 23:59:59
+    public void The_ends_of_dotnets_own_range_are_kept_as_they_are(double epochSeconds)
+    {
+        Assert.Null(JobRowDecoder.TryDecode("db", "u1", "pending", null, 10, epochSeconds, 1, null, out var facts, out var clamped));
+        Assert.False(clamped);
+        Assert.Equal(epochSeconds, (facts.DateCreated - DateTimeOffset.UnixEpoch).TotalSeconds);
+    }
+
     [Fact]
     public void A_far_future_eta_keeps_the_job_waiting_rather_than_dropping_it()
     {

@@ -1,0 +1,93 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Abstractions;
+using Prometheus;
+using QueueExporter.QueueJob.Enqueue;
+using QueueExporter.Runner;
+using QueueExporter.Runner.Database;
+using QueueExporter.Runner.Leadership;
+using QueueExporter.Runner.Rescue;
+using QueueExporter.TestSupport;
+using static QueueExporter.IntegrationTests.Runner.RunnerDispatchTests;
+
+namespace QueueExporter.IntegrationTests.Runner;
+
+/// <summary>
+/// A database actor whose work throws something nobody expected: the failure ends its session (and so
+/// its lease: a standby could lead), shows in its health and metrics, and a new session takes over.
+/// </summary>
+public class DatabaseActorSupervisionTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task An_unexpected_exception_ends_the_lease_and_the_actor_restarts_under_a_new_one()
+    {
+        await using var db = await CreateDatabaseAsync();
+        var job = await EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x" });
+        var options = new RunnerOptions
+        {
+            Endpoint = db.Endpoint,
+            Databases = [db.Name],
+            MaxRestartDelay = TimeSpan.FromMilliseconds(200),
+            StandbyRetryInterval = TimeSpan.FromMilliseconds(200),
+            ApplicationName = "qe-actor-test",
+        };
+        options.Validate();
+        var registry = Metrics.NewCustomRegistry();
+        var store = new FailingFirstLoadStore(new PostgresRunnerStore(db.Name, options, TimeProvider.System));
+        var signals = Channel.CreateUnbounded<RunnerSignal>();
+        var actor = new DatabaseActor(db.Name, options, store, signals.Writer, new RunnerMetrics(registry), TimeProvider.System, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var running = actor.RunAsync(stop.Token);
+
+        var seen = new List<RunnerSignal>();
+        await Eventually.UntilAsync(
+            () =>
+            {
+                while (signals.Reader.TryRead(out var signal))
+                {
+                    seen.Add(signal);
+                }
+
+                return seen.OfType<DatabaseLoaded>().Any();
+            },
+            Patience,
+            "a load is posted after the restart");
+        await stop.CancelAsync();
+        await running;
+        await actor.DisposeAsync();
+
+        var first = Assert.IsType<LeaseStarted>(seen[0]);
+        Assert.Equal(new DatabaseReleased(db.Name, first.Epoch), seen[1]);
+        var second = Assert.IsType<LeaseStarted>(seen[2]);
+        Assert.True(second.Epoch > first.Epoch);
+        var loaded = Assert.IsType<DatabaseLoaded>(seen[3]);
+        Assert.Equal(second.Epoch, loaded.Epoch);
+        Assert.Equal([job], loaded.Facts.Select(f => f.Uuid));
+        using var text = new MemoryStream();
+        await registry.CollectAndExportAsTextAsync(text);
+        Assert.Contains($"queue_runner_database_restarts_total{{database=\"{db.Name}\"}} 1", System.Text.Encoding.UTF8.GetString(text.ToArray()), StringComparison.Ordinal);
+    }
+
+    /// <summary>The real store, except that its first load throws an exception no catch filter expects.</summary>
+    private sealed class FailingFirstLoadStore(IRunnerStore inner) : IRunnerStore
+    {
+        private int _loads;
+
+        public Task<JobRows> LoadActiveAsync(CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _loads) == 1 ? throw new ArithmeticException("a bug nobody expected") : inner.LoadActiveAsync(cancellationToken);
+
+        public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) => inner.ReadByUuidsAsync(uuids, cancellationToken);
+
+        public Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, CancellationToken cancellationToken) => inner.RescueAsync(lease, cancellationToken);
+
+        public Task<HashSet<string>> MarkEnqueuedAsync(Lease lease, IReadOnlyCollection<string> uuids, DateTimeOffset now, CancellationToken cancellationToken) =>
+            inner.MarkEnqueuedAsync(lease, uuids, now, cancellationToken);
+
+        public Task<bool> IsLeaseHeldAsync(Lease lease, CancellationToken cancellationToken) => inner.IsLeaseHeldAsync(lease, cancellationToken);
+
+        public Task<bool> ResetToPendingAsync(Lease lease, string uuid, CancellationToken cancellationToken) => inner.ResetToPendingAsync(lease, uuid, cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+}

@@ -1,0 +1,34 @@
+using QueueExporter.QueueJob.Connection;
+using QueueExporter.TestSupport;
+
+namespace QueueExporter.IntegrationTests.Runner;
+
+/// <summary>Without a database list, databases that appear or disappear on the server are served or stopped without a restart.</summary>
+public class RunnerDiscoveryTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_database_created_while_the_runner_runs_is_led_and_one_dropped_is_let_go()
+    {
+        // A cluster of its own: discovery serves every queue_job database on the server, and the shared
+        // cluster holds other tests' databases.
+        await using var server = await PostgresServer.StartDedicatedAsync();
+        await using var first = await server.CreateDatabaseAsync();
+        await using var runner = RunnerUnderTest.Start(first, new Uri("http://127.0.0.1:9"), "root:1", o => o with
+        {
+            Endpoint = DatabaseEndpoint.Parse($"postgres://{server.AdminEndpoint.Username}@{server.AdminEndpoint.Host}:{server.AdminEndpoint.Port}"),
+            Databases = [],
+            DiscoveryInterval = TimeSpan.FromMilliseconds(300),
+        });
+        await Eventually.UntilAsync(() => runner.Runner.Leadership.GetValueOrDefault(first.Name), Patience, "the first database is led");
+
+        var second = await server.CreateDatabaseAsync();
+        await Eventually.UntilAsync(() => runner.Runner.Leadership.GetValueOrDefault(second.Name), Patience, "a database created later is led without a restart");
+
+        await second.DisposeAsync(); // DROP DATABASE ... WITH (FORCE)
+        await Eventually.UntilAsync(() => !runner.Runner.Leadership.ContainsKey(second.Name), Patience, "a dropped database is let go");
+        Assert.True(runner.Runner.Leadership[first.Name]);
+        Assert.True(runner.Runner.DatabaseHealth[first.Name].Served);
+    }
+}
