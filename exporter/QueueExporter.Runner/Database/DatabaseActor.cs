@@ -189,6 +189,9 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
                 return false;
             }
 
+            // Writes that passed the previous leader's fence must be visible before this lease reads anything.
+            await LeaseFence.WaitForInFlightWritesAsync(connection, cancellationToken);
+
             // The loop hears of the lease before any fact read under it (ListenerConnected comes after this).
             Volatile.Write(ref _lease, lease);
             _loop.TryWrite(new LeaseStarted(_database, lease.Epoch));

@@ -54,7 +54,7 @@ internal sealed class PostgresRunnerStore : IRunnerStore
             async connection =>
             {
                 await using var command = new NpgsqlCommand("SELECT " + LeaseFence.Predicate, connection);
-                LeaseFence.AddParameters(command, lease);
+                LeaseFence.AddParameters(command.Parameters, lease);
                 return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
             },
             cancellationToken);

@@ -23,12 +23,13 @@ internal static class JobStateWriter
     /// <summary>Moves the still-pending jobs among <paramref name="uuids"/> to enqueued in one statement; returns the uuids it moved.</summary>
     public static async Task<HashSet<string>> MarkEnqueuedAsync(NpgsqlConnection connection, Lease lease, IReadOnlyCollection<string> uuids, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(MarkEnqueuedSql, connection);
+        await using var batch = FencedBatch(connection, MarkEnqueuedSql, out var command);
         command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.Timestamp) { TypedValue = DbTime.ToDb(now) });
         command.Parameters.Add(new NpgsqlParameter<string[]>("uuids", NpgsqlDbType.Array | NpgsqlDbType.Varchar) { TypedValue = [.. uuids] });
-        LeaseFence.AddParameters(command, lease);
+        LeaseFence.AddParameters(command.Parameters, lease);
         var moved = new HashSet<string>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken); // past the barrier's row
         while (await reader.ReadAsync(cancellationToken))
         {
             moved.Add(reader.GetString(0));
@@ -40,9 +41,17 @@ internal static class JobStateWriter
     /// <summary>Puts a job the worker never received back to pending, if nobody has moved it since.</summary>
     public static async Task<bool> ResetToPendingAsync(NpgsqlConnection connection, Lease lease, string uuid, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(ResetToPendingSql, connection);
+        await using var batch = FencedBatch(connection, ResetToPendingSql, out var command);
         command.Parameters.AddWithValue("uuid", NpgsqlDbType.Varchar, uuid);
-        LeaseFence.AddParameters(command, lease);
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        LeaseFence.AddParameters(command.Parameters, lease);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return command.RecordsAffected > 0;
+    }
+
+    /// <summary>The barrier and the write in one round trip and one (implicit) transaction; <paramref name="write"/> is the second command.</summary>
+    private static NpgsqlBatch FencedBatch(NpgsqlConnection connection, string sql, out NpgsqlBatchCommand write)
+    {
+        write = new NpgsqlBatchCommand(sql);
+        return new NpgsqlBatch(connection) { BatchCommands = { new NpgsqlBatchCommand(LeaseFence.Barrier), write } };
     }
 }

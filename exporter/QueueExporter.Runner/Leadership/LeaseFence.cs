@@ -9,7 +9,13 @@ namespace QueueExporter.Runner.Leadership;
 /// listening session was cut, or whose server restarted, may still have writes in flight on pooled
 /// connections; with this predicate in their WHERE clause they match nothing, so a deposed leader can
 /// never enqueue or rescue a job beside the new one. The check is made by the same statement that
-/// writes, inside its snapshot, so there is no window between checking and writing.
+/// writes, so there is no window between checking and writing.
+/// One window remains without more: a fenced write that passed its check just before the old session
+/// died may commit after the new leader has loaded the table, and the new leader would count that job as
+/// pending while it runs. So every fenced write first takes a shared transaction lock on a second key
+/// (<see cref="Barrier"/>), and a new leader, right after taking the leader lock, takes that key
+/// exclusively once (<see cref="WaitForInFlightWritesAsync"/>): it waits for every write that could have
+/// passed the old fence to commit before it reads anything.
 /// </summary>
 internal static class LeaseFence
 {
@@ -26,12 +32,27 @@ internal static class LeaseFence
         AND EXISTS (SELECT 1 FROM pg_catalog.pg_stat_get_activity(@lease_pid) act WHERE act.backend_start = @lease_start)
         """;
 
-    /// <summary>Adds the parameters <see cref="Predicate"/> reads, for <paramref name="lease"/>.</summary>
-    public static void AddParameters(NpgsqlCommand command, Lease lease)
+    /// <summary>The second key, for in-flight fenced writes only; OCA's runner never takes it.</summary>
+    public const long InFlightKey = LeaderLock.Key + 1;
+
+    /// <summary>The statement to run first, in the same transaction as a fenced write.</summary>
+    public const string Barrier = "SELECT pg_advisory_xact_lock_shared(2293787760715711919)";
+
+    /// <summary>On the new leader's session, just after taking the leader lock: waits until every fenced write in flight has committed.</summary>
+    public static async Task WaitForInFlightWritesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand("SELECT pg_advisory_lock(@key), pg_advisory_unlock(@key)", connection);
+        command.Parameters.AddWithValue("key", InFlightKey);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Adds the parameters <see cref="Predicate"/> reads, for <paramref name="lease"/>.</summary>
+    public static void AddParameters(NpgsqlParameterCollection parameters, Lease lease)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(lease);
-        command.Parameters.Add(new NpgsqlParameter<int>("lease_pid", NpgsqlDbType.Integer) { TypedValue = lease.LeaderPid });
-        command.Parameters.Add(new NpgsqlParameter<DateTime>("lease_start", NpgsqlDbType.TimestampTz) { TypedValue = lease.LeaderBackendStart });
+        parameters.Add(new NpgsqlParameter<int>("lease_pid", NpgsqlDbType.Integer) { TypedValue = lease.LeaderPid });
+        parameters.Add(new NpgsqlParameter<DateTime>("lease_start", NpgsqlDbType.TimestampTz) { TypedValue = lease.LeaderBackendStart });
     }
 }

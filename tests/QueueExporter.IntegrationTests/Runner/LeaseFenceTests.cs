@@ -54,4 +54,36 @@ public class LeaseFenceTests
         await using var writer = await db.OpenConnectionAsync();
         Assert.Empty(await JobStateWriter.MarkEnqueuedAsync(writer, lease, [job], DateTimeOffset.UtcNow, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task A_new_leader_waits_for_a_write_that_passed_the_old_fence_before_it_reads()
+    {
+        await using var db = await CreateDatabaseAsync();
+        var job = await EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x" });
+        await using var oldSession = await db.OpenConnectionAsync();
+        var oldLease = (await LeaderLock.TryAcquireAsync(oldSession, db.Name, CancellationToken.None))!;
+
+        // A write of the old leader that passed its fence and has not committed yet.
+        await using var inFlight = await db.OpenConnectionAsync();
+        await using var transaction = await inFlight.BeginTransactionAsync();
+        Assert.Equal([job], await JobStateWriter.MarkEnqueuedAsync(inFlight, oldLease, [job], DateTimeOffset.UtcNow, CancellationToken.None));
+
+        await oldSession.CloseAsync(); // the old leader's session ends: the leader lock is free
+        await using var newSession = await db.OpenConnectionAsync();
+        Lease? newLease = null;
+        await Eventually.UntilAsync(async () => (newLease = await LeaderLock.TryAcquireAsync(newSession, db.Name, CancellationToken.None)) is not null, TimeSpan.FromSeconds(10), "the new session takes the lock");
+        var newPid = newSession.ProcessID;
+        var waiting = LeaseFence.WaitForInFlightWritesAsync(newSession, CancellationToken.None);
+
+        await using var probe = await db.OpenConnectionAsync();
+        await Eventually.UntilAsync(
+            async () => await probe.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_locks WHERE pid = @newPid AND locktype = 'advisory' AND NOT granted", new { newPid }) == 1,
+            TimeSpan.FromSeconds(10),
+            "the new leader waits on the in-flight write");
+        Assert.False(waiting.IsCompleted);
+
+        await transaction.CommitAsync();
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("enqueued", await probe.ExecuteScalarAsync<string>("SELECT state FROM queue_job WHERE uuid = @job", new { job }));
+    }
 }

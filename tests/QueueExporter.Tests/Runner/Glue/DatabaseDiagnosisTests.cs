@@ -32,5 +32,6 @@ public class DatabaseDiagnosisTests
     {
         Assert.Equal((LeaderLock.Key >> 32, LeaderLock.Key & 0xFFFFFFFF), (LeaseFence.KeyHigh, LeaseFence.KeyLow));
         Assert.Contains($"lk.classid::bigint = {LeaseFence.KeyHigh} AND lk.objid::bigint = {LeaseFence.KeyLow}", LeaseFence.Predicate, StringComparison.Ordinal);
+        Assert.Equal(LeaseFence.Barrier, $"SELECT pg_advisory_xact_lock_shared({LeaseFence.InFlightKey})");
     }
 }
