@@ -120,14 +120,18 @@ public sealed partial class QueueJobListener
 
     private async Task PumpAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
+        // Pings keep to their interval even while notifications flow: receiving is not proof that the
+        // server still hears us, and a server-side idle timeout counts only what the client sends.
+        var lastPing = _clock.GetTimestamp();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var received = await connection.WaitAsync(_options.KeepAliveInterval, cancellationToken);
-            if (!received)
+            var untilPing = _options.KeepAliveInterval - _clock.GetElapsedTime(lastPing);
+            if (untilPing <= TimeSpan.Zero || !await connection.WaitAsync(untilPing, cancellationToken))
             {
                 await using var ping = new NpgsqlCommand("SELECT 1", connection);
                 await ping.ExecuteScalarAsync(cancellationToken);
+                lastPing = _clock.GetTimestamp();
             }
 
             Flush();

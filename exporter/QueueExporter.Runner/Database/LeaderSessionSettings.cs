@@ -5,18 +5,21 @@ namespace QueueExporter.Runner.Database;
 
 /// <summary>
 /// Settings of the leader's listening session that bound how long a silent network partition can keep
-/// a lease alive. Server side, TCP keepalives (and a user timeout for unacknowledged NOTIFY data) end
-/// the session, and with it the advisory lock, after about <see cref="ServerDetection"/>, so a standby
-/// can take over. Client side, the listener pings every <see cref="ClientPingInterval"/> with a command
-/// timeout of the same length, so the runner drops its own lease after about twice that: before the
-/// server lets anyone else lead. Without these, PostgreSQL keeps the lock until the OS gives up (~2 h).
+/// a lease alive. Client side, the listener pings every <see cref="ClientPingInterval"/> (notifications
+/// or not) with a command timeout of the same length, so the runner drops its own lease after at most
+/// twice that. Server side, <c>idle_session_timeout</c> (PostgreSQL 14+) ends a session that has not
+/// pinged for <see cref="ServerDetection"/>, and with it the advisory lock, so a standby can take over:
+/// later than the old leader gives up, never earlier. That also covers what TCP keepalives cannot see (a
+/// frozen runner host, a proxy that stops forwarding while its sockets stay up); TCP keepalives and a user
+/// timeout are set too, for servers before 14. Without any of this, PostgreSQL keeps the lock until the
+/// OS gives up (~2 h).
 /// </summary>
 internal static class LeaderSessionSettings
 {
     /// <summary>The listening session's keepalive ping interval (and that ping's timeout).</summary>
     public static readonly TimeSpan ClientPingInterval = TimeSpan.FromSeconds(5);
 
-    /// <summary>Upper bound of the server noticing a silent client: idle 5 s + 3 probes 2 s apart, or 15 s of unacknowledged data.</summary>
+    /// <summary>How long the server lets the leader session stay silent before ending it (3 missed pings).</summary>
     public static readonly TimeSpan ServerDetection = TimeSpan.FromSeconds(15);
 
     /// <summary>The listener's connection string: unpooled, client TCP keepalives, ping timeout.</summary>
@@ -47,6 +50,7 @@ internal static class LeaderSessionSettings
 
         if (version.Major >= 14)
         {
+            settings.Add(("idle_session_timeout", ((int)ServerDetection.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)));
             settings.Add(("client_connection_check_interval", "5000"));
         }
 
