@@ -16,7 +16,8 @@ namespace QueueExporter.Runner.Channels;
 /// <para>
 /// Unlike OCA, a job counts as running in an ancestor only once it is really dispatched (OCA parks it in
 /// the parent's queue and counts it as running in the child meanwhile); so a better job arriving in a
-/// child later can still overtake, and capacities are exact at every level.
+/// child later can still overtake, and capacities are exact at every level. For the same reason a
+/// throttle pause starts at that real dispatch, where OCA starts it when the job is handed to the parent.
 /// </para>
 /// Each pick costs O(channels + log n): one walk down the (configuration-sized) channel tree comparing
 /// heap heads, then one heap removal. No operation scans jobs, except forgetting a whole database.
