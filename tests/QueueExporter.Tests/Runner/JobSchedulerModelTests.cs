@@ -12,6 +12,8 @@ namespace QueueExporter.Tests.Runner;
 /// re-prioritised, moved and cancelled jobs; clock moves) are fed both to <see cref="JobScheduler"/> and to
 /// <see cref="OcaChannelModel"/>, and every take must start the same jobs in the same order and ask for
 /// the same wake-up. The model already leaves out the deliberate differences docs/runner.md names.
+/// (Replayed once through OCA's own channels.py 16.0, these streams agreed on every take up to the first
+/// job OCA parked in a parent's queue; that replay is not part of the build.)
 /// A failure prints its seed, the channels and the whole stream; run that seed's case alone to replay it,
 /// e.g. <c>dotnet test --filter "DisplayName~(seed: 123)"</c>.
 /// </summary>

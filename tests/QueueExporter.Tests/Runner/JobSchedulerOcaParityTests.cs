@@ -118,4 +118,22 @@ public class JobSchedulerOcaParityTests
         Assert.Equal(115, s.WakeUp());
         Assert.Equal(["t2"], s.RunAt(115));
     }
+
+    [Fact]
+    public void A_job_sent_back_to_wait_for_its_dependencies_frees_its_slot_and_unblocks_its_sequential_channel()
+    {
+        // Deliberate difference: OCA's notify does nothing for wait_dependencies, so a job that a retry
+        // or requeue sends back there (a parent is no longer done) keeps its place: still running in
+        // root, still failed in root.s. Here it is forgotten until it is pending again.
+        var s = new SchedulerFixture("root:1,root.s:1:sequential");
+        s.Notify("root", "retried", 1, 10, "started");
+        s.Notify("root.s", "requeued", 2, 10, "failed");
+        s.Pending("root.s", "next", 3);
+        Assert.Empty(s.RunAt(100));
+
+        s.Notify("root", "retried", 1, 10, "wait_dependencies");
+        s.Notify("root.s", "requeued", 2, 10, "wait_dependencies");
+
+        Assert.Equal(["next"], s.RunAt(101));
+    }
 }

@@ -14,9 +14,10 @@ namespace QueueExporter.Tests.Runner;
 /// Jobs are picked one at a time: a channel offers nothing when paused, throttled, full (counting jobs
 /// running in it and below), or sequential with a failed job of its own; otherwise it offers the best
 /// of its own ready jobs and its children's offers, unless it is sequential and its earliest own
-/// future-eta job comes before that best one. Picking one at a time is OCA's rule minus the two
+/// future-eta job comes before that best one. Picking one at a time is OCA's rule minus two of the
 /// deliberate differences docs/runner.md names: nothing is parked in a parent's queue (a job counts as
-/// running only once dispatched), and a throttle pause starts when a job is dispatched.
+/// running only once dispatched), and a throttle pause starts when a job is dispatched. The third is in
+/// <see cref="Notify"/>: a job in wait_dependencies is forgotten, where OCA leaves it in its old place.
 /// </para>
 /// </summary>
 internal sealed class OcaChannelModel
