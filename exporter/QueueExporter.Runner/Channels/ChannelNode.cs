@@ -3,7 +3,9 @@ namespace QueueExporter.Runner.Channels;
 /// <summary>
 /// One channel of the tree with its live counters. <see cref="Running"/> counts jobs of this channel
 /// and of every channel below it (that is what its capacity bounds); <see cref="Failed"/> and the two
-/// queues hold only the jobs whose channel resolves to this node.
+/// queues hold only the jobs whose channel is this node itself, the <c>Subchannel</c> ones the jobs of
+/// its unconfigured subchannels (see <see cref="ChannelTree"/>): a sequential node waits for its own
+/// failed and eta jobs only, as in OCA.
 /// </summary>
 internal sealed class ChannelNode
 {
@@ -35,9 +37,19 @@ internal sealed class ChannelNode
     /// <summary>Pending jobs whose eta is in the future, ordered by eta.</summary>
     public JobHeap WaitingForEta { get; } = new(JobHeapOrder.Eta);
 
+    /// <summary>Ready jobs of unconfigured subchannels: they compete with <see cref="Ready"/> for this node's room.</summary>
+    public JobHeap SubchannelReady { get; } = new(JobHeapOrder.Priority);
+
+    /// <summary>Future-eta jobs of unconfigured subchannels: they only set wake-ups.</summary>
+    public JobHeap SubchannelWaitingForEta { get; } = new(JobHeapOrder.Eta);
+
     public int Running { get; set; }
 
+    /// <summary>Failed jobs of this channel itself: they stop it when it is sequential.</summary>
     public int Failed { get; set; }
+
+    /// <summary>Failed jobs of unconfigured subchannels: counted, never blocking.</summary>
+    public int SubchannelFailed { get; set; }
 
     /// <summary>UTC ticks until which throttling holds this channel; 0 when not throttled.</summary>
     public long ThrottledUntilTicks { get; set; }

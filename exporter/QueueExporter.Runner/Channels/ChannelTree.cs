@@ -5,6 +5,12 @@ namespace QueueExporter.Runner.Channels;
 /// as in OCA), parents of configured channels exist implicitly with unlimited capacity, and a job's
 /// channel name resolves to the nearest existing node on its path (so <c>root.a.b</c> runs within
 /// <c>root.a</c>'s limits when only <c>root.a</c> is configured).
+/// <para>
+/// A job whose channel is not itself a node is in an unconfigured subchannel of that node. OCA creates a
+/// channel for it below the node (unlimited, neither sequential nor throttled): the job passes through the
+/// node's limits, but its failure or its eta is not the node's own, so it never stops a sequential node.
+/// Such channels impose nothing of their own, so one set of queues per node stands for all of them.
+/// </para>
 /// </summary>
 internal sealed class ChannelTree
 {
@@ -13,7 +19,7 @@ internal sealed class ChannelTree
     private readonly Dictionary<string, ChannelNode> _byName = new(StringComparer.Ordinal);
 
     // Job channel names are few and repeat millions of times: resolve each distinct string once.
-    private readonly Dictionary<string, ChannelNode> _resolved = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ChannelNode Node, bool InSubchannel)> _resolved = new(StringComparer.Ordinal);
 
     public ChannelTree(IReadOnlyList<ChannelConfiguration> configurations)
     {
@@ -41,19 +47,25 @@ internal sealed class ChannelTree
     /// <summary>Every node, sorted by name.</summary>
     public IReadOnlyList<ChannelNode> Nodes { get; }
 
-    /// <summary>The node whose limits apply to a job of channel <paramref name="jobChannel"/>.</summary>
-    public ChannelNode Resolve(string? jobChannel)
+    /// <summary>
+    /// The node whose limits apply to a job of channel <paramref name="jobChannel"/>;
+    /// <paramref name="inSubchannel"/> tells whether the job is in an unconfigured subchannel of it.
+    /// </summary>
+    public ChannelNode Resolve(string? jobChannel, out bool inSubchannel)
     {
         var key = jobChannel ?? string.Empty;
         if (_resolved.TryGetValue(key, out var cached))
         {
-            return cached;
+            inSubchannel = cached.InSubchannel;
+            return cached.Node;
         }
 
         var name = ChannelConfigurationParser.FullName(jobChannel);
+        inSubchannel = false;
         ChannelNode? node;
         while (!_byName.TryGetValue(name, out node))
         {
+            inSubchannel = true;
             var cut = name.LastIndexOf('.');
             name = cut <= 0 ? RootName : name[..cut];
         }
@@ -61,7 +73,7 @@ internal sealed class ChannelTree
         // Bounded: job channel names come from the table; a pathological table could hold many, so stop caching at a limit.
         if (_resolved.Count < 100_000)
         {
-            _resolved[key] = node;
+            _resolved[key] = (node, inSubchannel);
         }
 
         return node;

@@ -9,9 +9,15 @@ namespace QueueExporter.Runner.Channels;
 /// (capacity, sequential, throttle, paused), pending jobs whose eta is in the future wait, and within
 /// those limits jobs start in (priority, date_created, id) order.
 /// <para>
+/// A sequential channel also keeps its order across etas, as OCA's does: when its own earliest future-eta
+/// job comes before the best job that could pass through it now (its own or a child's), nothing passes.
+/// Jobs of unconfigured subchannels pass through the channel, but their failures and etas are not its own.
+/// </para>
+/// <para>
 /// Unlike OCA, a job counts as running in an ancestor only once it is really dispatched (OCA parks it in
 /// the parent's queue and counts it as running in the child meanwhile); so a better job arriving in a
-/// child later can still overtake, and capacities are exact at every level.
+/// child later can still overtake, and capacities are exact at every level. For the same reason a
+/// throttle pause starts at that real dispatch, where OCA starts it when the job is handed to the parent.
 /// </para>
 /// Each pick costs O(channels + log n): one walk down the (configuration-sized) channel tree comparing
 /// heap heads, then one heap removal. No operation scans jobs, except forgetting a whole database.
@@ -61,7 +67,7 @@ public sealed class JobScheduler
                 return;
         }
 
-        var node = _tree.Resolve(facts.Channel);
+        var node = _tree.Resolve(facts.Channel, out var inSubchannel);
         var job = database.GetOrAdd(facts.Uuid, out var added);
         if (added)
         {
@@ -69,7 +75,7 @@ public sealed class JobScheduler
         }
         else
         {
-            var sameKey = job.Node == node && job.Priority == facts.Priority && job.Id == facts.Id
+            var sameKey = job.Node == node && job.InSubchannel == inSubchannel && job.Priority == facts.Priority && job.Id == facts.Id
                 && job.CreatedTicks == facts.DateCreated.UtcTicks && job.EtaTicks == etaTicks;
             if (sameKey && job.State == target)
             {
@@ -80,6 +86,7 @@ public sealed class JobScheduler
         }
 
         job.Node = node;
+        job.InSubchannel = inSubchannel;
         job.Priority = facts.Priority;
         job.Id = facts.Id;
         job.CreatedTicks = facts.DateCreated.UtcTicks;
@@ -132,7 +139,7 @@ public sealed class JobScheduler
         var taken = new List<RunnableJob>();
         while (taken.Count < max && Best(_tree.Root, now) is { } job)
         {
-            job.Node.Ready.Remove(job);
+            job.ReadyHeap.Remove(job);
             job.State = ScheduledJobState.Running;
             for (var node = job.Node; node is not null; node = node.Parent)
             {
@@ -167,7 +174,13 @@ public sealed class JobScheduler
         return [.. _tree.Nodes.Select(node =>
         {
             PromoteDue(node, now);
-            return new ChannelJobCounts(node.Name, node.Configuration.Capacity, node.Ready.Count, node.Running, node.Failed, node.WaitingForEta.Count);
+            return new ChannelJobCounts(
+                node.Name,
+                node.Configuration.Capacity,
+                node.Ready.Count + node.SubchannelReady.Count,
+                node.Running,
+                node.Failed + node.SubchannelFailed,
+                node.WaitingForEta.Count + node.SubchannelWaitingForEta.Count);
         })];
     }
 
@@ -179,24 +192,26 @@ public sealed class JobScheduler
         }
 
         PromoteDue(node, now);
-        var best = node.Ready.Peek();
+        var best = Better(node.Ready.Peek(), node.SubchannelReady.Peek());
+        foreach (var child in node.ChildList)
+        {
+            best = Better(best, Best(child, now));
+        }
+
         if (node.Configuration.Sequential && best is not null && node.WaitingForEta.Peek() is { } early
             && ScheduledJob.CompareByPriority(early, best) < 0)
         {
-            // A sequential channel keeps its order: the job that comes first waits for its eta, and so does everything behind it.
+            // A sequential channel keeps its order: the job that comes first waits for its eta, and so does
+            // everything behind it, children's jobs included, since they all pass through this channel.
+            // As in OCA, only the channel's earliest own eta job is compared, never a subchannel's.
             return null;
-        }
-
-        foreach (var child in node.ChildList)
-        {
-            if (Best(child, now) is { } candidate && (best is null || ScheduledJob.CompareByPriority(candidate, best) < 0))
-            {
-                best = candidate;
-            }
         }
 
         return best;
     }
+
+    private static ScheduledJob? Better(ScheduledJob? a, ScheduledJob? b) =>
+        a is null ? b : b is null || ScheduledJob.CompareByPriority(a, b) <= 0 ? a : b;
 
     private static long WakeUp(ChannelNode node, long now)
     {
@@ -210,7 +225,7 @@ public sealed class JobScheduler
             return node.ThrottledUntilTicks;
         }
 
-        var earliest = node.WaitingForEta.Peek()?.EtaTicks ?? long.MaxValue;
+        var earliest = Math.Min(node.WaitingForEta.Peek()?.EtaTicks ?? long.MaxValue, node.SubchannelWaitingForEta.Peek()?.EtaTicks ?? long.MaxValue);
         foreach (var child in node.ChildList)
         {
             earliest = Math.Min(earliest, WakeUp(child, now));
@@ -221,11 +236,17 @@ public sealed class JobScheduler
 
     private static void PromoteDue(ChannelNode node, long now)
     {
-        while (node.WaitingForEta.Peek() is { } job && job.EtaTicks <= now)
+        PromoteDue(node.WaitingForEta, node.Ready, now);
+        PromoteDue(node.SubchannelWaitingForEta, node.SubchannelReady, now);
+    }
+
+    private static void PromoteDue(JobHeap waiting, JobHeap ready, long now)
+    {
+        while (waiting.Peek() is { } job && job.EtaTicks <= now)
         {
-            node.WaitingForEta.Pop();
+            waiting.Pop();
             job.State = ScheduledJobState.Ready;
-            node.Ready.Add(job);
+            ready.Add(job);
         }
     }
 
@@ -235,10 +256,10 @@ public sealed class JobScheduler
         switch (state)
         {
             case ScheduledJobState.Ready:
-                job.Node.Ready.Add(job);
+                job.ReadyHeap.Add(job);
                 break;
             case ScheduledJobState.WaitingForEta:
-                job.Node.WaitingForEta.Add(job);
+                job.WaitingHeap.Add(job);
                 break;
             case ScheduledJobState.Running:
                 for (var node = job.Node; node is not null; node = node.Parent)
@@ -246,6 +267,9 @@ public sealed class JobScheduler
                     node.Running++;
                 }
 
+                break;
+            case ScheduledJobState.Failed when job.InSubchannel:
+                job.Node.SubchannelFailed++;
                 break;
             case ScheduledJobState.Failed:
                 job.Node.Failed++;
@@ -258,10 +282,10 @@ public sealed class JobScheduler
         switch (job.State)
         {
             case ScheduledJobState.Ready:
-                job.Node.Ready.Remove(job);
+                job.ReadyHeap.Remove(job);
                 break;
             case ScheduledJobState.WaitingForEta:
-                job.Node.WaitingForEta.Remove(job);
+                job.WaitingHeap.Remove(job);
                 break;
             case ScheduledJobState.Running:
                 for (var node = job.Node; node is not null; node = node.Parent)
@@ -269,6 +293,9 @@ public sealed class JobScheduler
                     node.Running--;
                 }
 
+                break;
+            case ScheduledJobState.Failed when job.InSubchannel:
+                job.Node.SubchannelFailed--;
                 break;
             case ScheduledJobState.Failed:
                 job.Node.Failed--;

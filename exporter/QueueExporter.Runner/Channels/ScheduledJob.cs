@@ -32,6 +32,15 @@ internal sealed class ScheduledJob
 
     public ChannelNode Node { get; set; } = null!;
 
+    /// <summary>True when the job's channel is an unconfigured subchannel of <see cref="Node"/>.</summary>
+    public bool InSubchannel { get; set; }
+
+    /// <summary>The heap holding the job while it is ready.</summary>
+    public JobHeap ReadyHeap => InSubchannel ? Node.SubchannelReady : Node.Ready;
+
+    /// <summary>The heap holding the job while its eta is in the future.</summary>
+    public JobHeap WaitingHeap => InSubchannel ? Node.SubchannelWaitingForEta : Node.WaitingForEta;
+
     public int Id { get; set; }
 
     public int Priority { get; set; }
