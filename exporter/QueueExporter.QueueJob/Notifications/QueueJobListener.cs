@@ -21,6 +21,8 @@ public sealed partial class QueueJobListener
     private readonly ILogger _logger;
     private readonly Channel<ListenerEvent> _events = Channel.CreateUnbounded<ListenerEvent>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly List<string> _pending = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ListenerSessionWork> _work = new();
+    private CancellationTokenSource? _wake;
     private bool _hasListened;
 
     /// <summary>Creates a listener; nothing connects until <see cref="RunAsync"/>.</summary>
@@ -38,6 +40,34 @@ public sealed partial class QueueJobListener
 
     /// <summary>Whether LISTEN is active right now.</summary>
     public bool IsListening { get; private set; }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the listening session itself: the wait for notifications is
+    /// interrupted, the work runs (in place of that round's keepalive ping), and the wait goes on. For periodic work that should not keep a pooled connection open for its own sake
+    /// (a session that is busy anyway costs nothing more). Fails with
+    /// <see cref="ListenerSessionUnavailableException"/> when the session is not connected or is lost first.
+    /// </summary>
+    public Task<T> RunOnSessionAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (!IsListening)
+        {
+            return Task.FromException<T>(new ListenerSessionUnavailableException(_options.Name));
+        }
+
+        var item = new ListenerSessionWork<T>(work);
+        _work.Enqueue(item);
+        try
+        {
+            Volatile.Read(ref _wake)?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // That wait is over already; the pump sees the queued work before it waits again.
+        }
+
+        return item.Result;
+    }
 
     /// <summary>Runs until cancelled; cancellation is the normal way out.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -114,6 +144,11 @@ public sealed partial class QueueJobListener
         finally
         {
             IsListening = false;
+            while (_work.TryDequeue(out var orphan))
+            {
+                orphan.Fail(new ListenerSessionUnavailableException(_options.Name));
+            }
+
             _options.ConnectionClosed?.Invoke();
         }
     }
@@ -127,7 +162,33 @@ public sealed partial class QueueJobListener
         {
             cancellationToken.ThrowIfCancellationRequested();
             var untilPing = _options.KeepAliveInterval - _clock.GetElapsedTime(lastPing);
-            if (untilPing <= TimeSpan.Zero || !await connection.WaitAsync(untilPing, cancellationToken))
+            // Published before the work queue is checked, so work queued after the check cancels this very wait.
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Volatile.Write(ref _wake, wake);
+            var due = untilPing <= TimeSpan.Zero;
+            if (!due && _work.IsEmpty)
+            {
+                try
+                {
+                    due = !await connection.WaitAsync(untilPing, wake.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Woken for lent work.
+                }
+            }
+
+            if (!_work.IsEmpty)
+            {
+                // Lent work talks to the server too: it stands in for this round's ping.
+                while (_work.TryDequeue(out var item))
+                {
+                    await item.RunAsync(connection, cancellationToken);
+                }
+
+                lastPing = _clock.GetTimestamp();
+            }
+            else if (due)
             {
                 await using var ping = new NpgsqlCommand("SELECT 1", connection);
                 await ping.ExecuteScalarAsync(cancellationToken);

@@ -75,7 +75,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
 
     public void RequestReread(IReadOnlyCollection<string> uuids) => _inbox.Writer.TryWrite(new RereadRequest(uuids));
 
-    public void RequestReload() => _inbox.Writer.TryWrite(ResyncRequest.Instance);
+    public void RequestReload() => _inbox.Writer.TryWrite(ResyncRequest.Now);
 
     public void ReportLeaseLost(Lease lease)
     {
@@ -145,7 +145,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
         var maintenance = MaintainAsync(token);
         try
         {
-            await ConsumeAsync(token);
+            await ConsumeAsync(listener, token);
         }
         finally
         {
@@ -232,7 +232,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
                             _metrics.Reconnects.WithLabels(_database).Inc();
                         }
 
-                        _inbox.Writer.TryWrite(ResyncRequest.Instance);
+                        _inbox.Writer.TryWrite(ResyncRequest.Now);
                         break;
                     case NotificationBatch batch:
                         _metrics.Notifications.WithLabels(_database).Inc(batch.Uuids.Count);
@@ -274,7 +274,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
                 if (_time.GetUtcNow() >= nextPoll)
                 {
                     nextPoll = _time.GetUtcNow() + Jittered(_options.SafetyPollInterval);
-                    RequestReload();
+                    _inbox.Writer.TryWrite(ResyncRequest.Periodic);
                 }
             }
         }
@@ -283,7 +283,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
         }
     }
 
-    private async Task ConsumeAsync(CancellationToken cancellationToken)
+    private async Task ConsumeAsync(QueueJobListener listener, CancellationToken cancellationToken)
     {
         var reader = _inbox.Reader;
         while (await reader.WaitToReadAsync(cancellationToken))
@@ -304,12 +304,14 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
 
                 switch (request)
                 {
-                    case ResyncRequest:
-                        while (reader.TryPeek(out var next) && next is ResyncRequest && reader.TryRead(out _))
+                    case ResyncRequest resync:
+                        var onSession = resync.OnSession;
+                        while (reader.TryPeek(out var next) && next is ResyncRequest more && reader.TryRead(out _))
                         {
+                            onSession &= more.OnSession;
                         }
 
-                        await LoadAsync(lease, cancellationToken);
+                        await LoadAsync(lease, onSession ? listener : null, cancellationToken);
                         break;
                     case RereadRequest reread:
                         await RereadAsync(lease, Merge(reread, reader), cancellationToken);
@@ -318,10 +320,10 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
                         Volatile.Write(ref _rescueQueued, 0);
                         if (_reloadPending)
                         {
-                            await LoadAsync(lease, cancellationToken);
+                            await LoadAsync(lease, null, cancellationToken);
                         }
 
-                        await RescueAsync(lease, cancellationToken);
+                        await RescueAsync(lease, listener, cancellationToken);
                         break;
                 }
             }
@@ -339,12 +341,14 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
         return uuids;
     }
 
-    private async Task LoadAsync(Lease lease, CancellationToken cancellationToken)
+    private async Task LoadAsync(Lease lease, QueueJobListener? onSession, CancellationToken cancellationToken)
     {
         try
         {
             _reloadPending = false;
-            var rows = await Store.LoadActiveAsync(cancellationToken);
+            var rows = onSession is null
+                ? await Store.LoadActiveAsync(null, cancellationToken)
+                : await OnSessionAsync(onSession, (session, token) => Store.LoadActiveAsync(session, token), cancellationToken);
             ReportSkipped(rows);
             _loop.TryWrite(new DatabaseLoaded(_database, lease.Epoch, rows.Facts));
             if (_readyEpoch != lease.Epoch)
@@ -381,11 +385,12 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
         }
     }
 
-    private async Task RescueAsync(Lease lease, CancellationToken cancellationToken)
+    private async Task RescueAsync(Lease lease, QueueJobListener listener, CancellationToken cancellationToken)
     {
         try
         {
-            foreach (var (uuid, state) in await Store.RescueAsync(lease, cancellationToken))
+            // On the listening session: a database at rest then keeps no pooled connection open for its periodic work.
+            foreach (var (uuid, state) in await OnSessionAsync(listener, (session, token) => Store.RescueAsync(lease, session, token), cancellationToken))
             {
                 if (state == JobStates.Failed)
                 {
@@ -404,6 +409,10 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
             RunnerLog.DatabaseError(_logger, _database, "dead job rescue failed: " + DatabaseErrorDescriber.Describe(ex, _options.Endpoint.WithDatabase(_database)));
         }
     }
+
+    /// <summary>Work lent to the listening session runs within one ping interval; the wait is bounded in case the session dies meanwhile.</summary>
+    private static Task<T> OnSessionAsync<T>(QueueJobListener listener, Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        listener.RunOnSessionAsync(work).WaitAsync(LeaderSessionSettings.ClientPingInterval * 4, cancellationToken);
 
     private void ReportSkipped(JobRows rows)
     {
@@ -448,7 +457,8 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
     }
 
     private static bool IsDatabaseTrouble(Exception ex, CancellationToken cancellationToken) =>
-        ex is NpgsqlException or TimeoutException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+        ex is NpgsqlException or TimeoutException or ListenerSessionUnavailableException
+        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     private static TimeSpan Jittered(TimeSpan interval) => interval * (0.8 + (Random.Shared.NextDouble() * 0.4));
 }

@@ -4,15 +4,20 @@ namespace QueueExporter.Runner.Database;
 internal abstract record DatabaseRequest;
 
 /// <summary>Read every active job again (after a (re)connection, a failed write, or the safety poll).</summary>
-internal sealed record ResyncRequest : DatabaseRequest
+/// <param name="OnSession">Whether the read may wait for the listening session (the periodic safety poll) rather than take a pooled connection.</param>
+internal sealed record ResyncRequest(bool OnSession) : DatabaseRequest
 {
-    public static readonly ResyncRequest Instance = new();
+    /// <summary>A reload wanted now, on a pooled connection.</summary>
+    public static readonly ResyncRequest Now = new(false);
+
+    /// <summary>The periodic reload, on the listening session.</summary>
+    public static readonly ResyncRequest Periodic = new(true);
 }
 
 /// <summary>Read these jobs again (notified changes, or jobs a dispatch found not pending).</summary>
 internal sealed record RereadRequest(IReadOnlyCollection<string> Uuids) : DatabaseRequest;
 
-/// <summary>Run the dead-job rescue (and a reload a failed read left pending).</summary>
+/// <summary>Run the dead-job rescue, on the listening session (and a reload a failed read left pending).</summary>
 internal sealed record RescueRequest : DatabaseRequest
 {
     public static readonly RescueRequest Instance = new();

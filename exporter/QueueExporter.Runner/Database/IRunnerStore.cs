@@ -1,3 +1,4 @@
+using Npgsql;
 using QueueExporter.Runner.Leadership;
 using QueueExporter.Runner.Rescue;
 
@@ -11,13 +12,15 @@ namespace QueueExporter.Runner.Database;
 internal interface IRunnerStore : IAsyncDisposable
 {
     /// <summary>Every active job (pending, enqueued, started, failed).</summary>
-    Task<JobRows> LoadActiveAsync(CancellationToken cancellationToken);
+    /// <param name="session">The listening session to read on (periodic reads), or null for a pooled connection.</param>
+    /// <param name="cancellationToken">Stops the read.</param>
+    Task<JobRows> LoadActiveAsync(NpgsqlConnection? session, CancellationToken cancellationToken);
 
     /// <summary>The current rows of these uuids.</summary>
     Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken);
 
-    /// <summary>Rescues dead enqueued/started jobs while <paramref name="lease"/> holds.</summary>
-    Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, CancellationToken cancellationToken);
+    /// <summary>Rescues dead enqueued/started jobs while <paramref name="lease"/> holds, on <paramref name="session"/> (null: a pooled connection).</summary>
+    Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, NpgsqlConnection? session, CancellationToken cancellationToken);
 
     /// <summary>Moves the still-pending jobs among <paramref name="uuids"/> to enqueued while <paramref name="lease"/> holds; returns those moved.</summary>
     Task<HashSet<string>> MarkEnqueuedAsync(Lease lease, IReadOnlyCollection<string> uuids, DateTimeOffset now, CancellationToken cancellationToken);

@@ -28,22 +28,25 @@ internal sealed class PostgresRunnerStore : IRunnerStore
         _dataSource = NpgsqlDataSource.Create(ConnectionString(options.Endpoint.WithDatabase(database), options));
     }
 
-    public Task<JobRows> LoadActiveAsync(CancellationToken cancellationToken) =>
-        BrokenConnectionRetry.RunAsync(_dataSource, c => JobRowReader.LoadActiveAsync(c, _database, cancellationToken), cancellationToken);
+    public Task<JobRows> LoadActiveAsync(NpgsqlConnection? session, CancellationToken cancellationToken) =>
+        session is not null
+            ? JobRowReader.LoadActiveAsync(session, _database, cancellationToken)
+            : BrokenConnectionRetry.RunAsync(_dataSource, c => JobRowReader.LoadActiveAsync(c, _database, cancellationToken), cancellationToken);
 
     public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) =>
         BrokenConnectionRetry.RunAsync(_dataSource, c => JobRowReader.ReadByUuidsAsync(c, _database, uuids, cancellationToken), cancellationToken);
 
-    public Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, CancellationToken cancellationToken) =>
-        BrokenConnectionRetry.RunAsync<IReadOnlyList<RescuedJob>>(
-            _dataSource,
-            async connection =>
-            {
-                _schema ??= await SchemaDetector.DetectAsync(connection, cancellationToken);
-                var rescued = await DeadJobRescuer.RescueAsync(connection, _schema, _time.GetUtcNow(), _options.DeadJobGrace, _options.RescueTimeout, cancellationToken);
-                return [.. rescued.Select(r => new RescuedJob(r.Uuid, r.NewState))];
-            },
-            cancellationToken);
+    public Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, NpgsqlConnection? session, CancellationToken cancellationToken)
+    {
+        async Task<IReadOnlyList<RescuedJob>> RescueOn(NpgsqlConnection connection)
+        {
+            _schema ??= await SchemaDetector.DetectAsync(connection, cancellationToken);
+            var rescued = await DeadJobRescuer.RescueAsync(connection, _schema, _time.GetUtcNow(), _options.DeadJobGrace, _options.RescueTimeout, cancellationToken);
+            return [.. rescued.Select(r => new RescuedJob(r.Uuid, r.NewState))];
+        }
+
+        return session is not null ? RescueOn(session) : BrokenConnectionRetry.RunAsync(_dataSource, RescueOn, cancellationToken);
+    }
 
     public Task<HashSet<string>> MarkEnqueuedAsync(Lease lease, IReadOnlyCollection<string> uuids, DateTimeOffset now, CancellationToken cancellationToken) =>
         BrokenConnectionRetry.RunAsync(_dataSource, c => JobStateWriter.MarkEnqueuedAsync(c, lease, uuids, now, cancellationToken), cancellationToken);
@@ -77,9 +80,10 @@ internal sealed class PostgresRunnerStore : IRunnerStore
             // is lost in a crash the job is simply pending again or rescued, and the worker's durable "started"
             // commit flushes the WAL before it anyway. This takes a flush off every dispatch.
             Options = "-c synchronous_commit=off",
-            // At rest a database keeps only its listening session: pooled connections close after a short idle time.
+            // At rest a database keeps only its listening session (the rescue and the safety poll run on it):
+            // pooled connections serve bursts of work and close after a short idle time.
             MaxPoolSize = options.MaxPoolSizePerDatabase,
-            ConnectionIdleLifetime = 10,
-            ConnectionPruningInterval = 5,
+            ConnectionIdleLifetime = 5,
+            ConnectionPruningInterval = 2,
         }.ConnectionString;
 }

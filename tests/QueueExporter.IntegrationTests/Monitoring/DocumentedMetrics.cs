@@ -28,6 +28,7 @@ internal static class DocumentedMetrics
         // Runner (issue 3).
         "queue_runner_heartbeat_timestamp_seconds",
         "queue_runner_leader",
+        "queue_runner_database_up",
         "queue_runner_notifications_total",
         "queue_runner_db_reconnects_total",
         "queue_runner_channel_capacity",

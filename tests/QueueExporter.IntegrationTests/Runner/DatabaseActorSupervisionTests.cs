@@ -74,12 +74,12 @@ public class DatabaseActorSupervisionTests
     {
         private int _loads;
 
-        public Task<JobRows> LoadActiveAsync(CancellationToken cancellationToken) =>
-            Interlocked.Increment(ref _loads) == 1 ? throw new ArithmeticException("a bug nobody expected") : inner.LoadActiveAsync(cancellationToken);
+        public Task<JobRows> LoadActiveAsync(Npgsql.NpgsqlConnection? session, CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _loads) == 1 ? throw new ArithmeticException("a bug nobody expected") : inner.LoadActiveAsync(session, cancellationToken);
 
         public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) => inner.ReadByUuidsAsync(uuids, cancellationToken);
 
-        public Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, CancellationToken cancellationToken) => inner.RescueAsync(lease, cancellationToken);
+        public Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, Npgsql.NpgsqlConnection? session, CancellationToken cancellationToken) => inner.RescueAsync(lease, session, cancellationToken);
 
         public Task<HashSet<string>> MarkEnqueuedAsync(Lease lease, IReadOnlyCollection<string> uuids, DateTimeOffset now, CancellationToken cancellationToken) =>
             inner.MarkEnqueuedAsync(lease, uuids, now, cancellationToken);

@@ -59,7 +59,9 @@ public class HostileRowTests(ITestOutputHelper output)
 
         await using var worker = await FakeOdooWorker.StartAsync(_ => db.ConnectionString);
         await using var runner = RunnerUnderTest.Start(db, worker.Url, "root:1000");
-        await Eventually.UntilAsync(() => runner.Runner.Leadership.GetValueOrDefault(db.Name), Patience, "the runner leads");
+        // Leading is not yet listening: a first job dispatched proves the load after LISTEN has happened.
+        var ready = await EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "ready" });
+        await Eventually.UntilAsync(() => worker.Calls.Any(c => c.Uuid == ready), Patience, $"the runner leads and dispatches (seed {seed})");
 
         // Phase 2, while it runs: rows reach it through notifications and the re-read by uuid.
         await using (var connection = await db.OpenConnectionAsync())

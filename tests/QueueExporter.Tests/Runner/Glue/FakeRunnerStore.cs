@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Npgsql;
 using QueueExporter.Runner.Database;
 using QueueExporter.Runner.Leadership;
 using QueueExporter.Runner.Rescue;
@@ -17,11 +18,11 @@ internal sealed class FakeRunnerStore : IRunnerStore
 
     public TaskCompletionSource<(Lease Lease, string Uuid)> Reset { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Task<JobRows> LoadActiveAsync(CancellationToken cancellationToken) => Task.FromResult(Record("load", JobRows.Empty()));
+    public Task<JobRows> LoadActiveAsync(NpgsqlConnection? session, CancellationToken cancellationToken) => Task.FromResult(Record("load", JobRows.Empty()));
 
     public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) => Task.FromResult(Record("reread", JobRows.Empty()));
 
-    public Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, CancellationToken cancellationToken) => Task.FromResult(Record<IReadOnlyList<RescuedJob>>("rescue", []));
+    public Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, NpgsqlConnection? session, CancellationToken cancellationToken) => Task.FromResult(Record<IReadOnlyList<RescuedJob>>("rescue", []));
 
     public Task<HashSet<string>> MarkEnqueuedAsync(Lease lease, IReadOnlyCollection<string> uuids, DateTimeOffset now, CancellationToken cancellationToken) =>
         Task.FromResult(Record($"mark epoch {lease.Epoch}: {string.Join(",", uuids.Order(StringComparer.Ordinal))}", Moves(uuids)));
