@@ -13,11 +13,13 @@ public static class SchemaDetector
         WHERE a.attrelid = to_regclass('queue_job') AND a.attnum > 0 AND NOT a.attisdropped
         """;
 
-    // OCA's runner requires the trigger for all three events; so do we.
+    // OCA's runner requires the trigger for all three events; so do we. pg_trigger, not
+    // information_schema.triggers: the latter hides triggers from roles that may only read the table, so a
+    // read-only monitoring role would see the trigger as missing. tgtype bits: INSERT 4, DELETE 8, UPDATE 16.
     private const string TriggerSql = """
-        SELECT count(DISTINCT t.event_manipulation)
-        FROM information_schema.triggers t
-        WHERE t.trigger_name = 'queue_job_notify' AND t.event_object_table = 'queue_job'
+        SELECT (COALESCE(bit_or(t.tgtype::int), 0) & 28) = 28
+        FROM pg_catalog.pg_trigger t
+        WHERE t.tgrelid = to_regclass('queue_job') AND t.tgname = 'queue_job_notify' AND t.tgenabled <> 'D'
         """;
 
     private const string LockTableSql = "SELECT to_regclass('queue_job_lock') IS NOT NULL";
@@ -34,9 +36,9 @@ public static class SchemaDetector
             throw new QueueJobTableMissingException(connection.Database);
         }
 
-        var triggerEvents = await connection.ExecuteScalarAsync<long>(new CommandDefinition(TriggerSql, cancellationToken: cancellationToken));
+        var hasTrigger = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(TriggerSql, cancellationToken: cancellationToken));
         var hasLockTable = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(LockTableSql, cancellationToken: cancellationToken));
-        return new QueueJobSchema(connection.Database, columns, triggerEvents >= 3, hasLockTable);
+        return new QueueJobSchema(connection.Database, columns, hasTrigger, hasLockTable);
     }
 
     private static string NormaliseType(string type) => type switch

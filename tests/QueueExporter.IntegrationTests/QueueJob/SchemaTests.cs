@@ -26,6 +26,26 @@ public class SchemaTests
     }
 
     [Fact]
+    public async Task A_role_that_may_only_read_the_table_still_sees_the_trigger()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var database = await server.CreateDatabaseAsync();
+        var role = "qe_readonly_" + Guid.NewGuid().ToString("N")[..8];
+        await using (var admin = await database.OpenConnectionAsync())
+        {
+            await using var grant = new NpgsqlCommand($"CREATE ROLE \"{role}\" LOGIN; GRANT SELECT ON queue_job TO \"{role}\"", admin);
+            await grant.ExecuteNonQueryAsync();
+        }
+
+        var endpoint = QueueExporter.QueueJob.Connection.DatabaseEndpoint.Parse($"postgres://{role}@{database.Endpoint.Host}:{database.Endpoint.Port}/{database.Name}");
+        await using var reader = new NpgsqlConnection(endpoint.ToConnectionString("schema-test", pooling: false));
+        await reader.OpenAsync();
+        var schema = await SchemaDetector.DetectAsync(reader, CancellationToken.None);
+
+        Assert.True(schema.HasNotifyTrigger);
+    }
+
+    [Fact]
     public async Task Concurrent_installs_do_not_fail()
     {
         var server = await PostgresServer.SharedAsync();
