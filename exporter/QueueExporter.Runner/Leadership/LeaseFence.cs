@@ -18,12 +18,13 @@ internal static class LeaseFence
     private const long KeyLow = LeaderLock.Key & 0xFFFFFFFF;
 
     /// <summary>A boolean SQL expression over the parameters <c>@lease_pid</c> and <c>@lease_start</c>.</summary>
-    public const string Predicate = $"""
+    // Not const: C# allows only string constants in a constant interpolated string, and the keys are longs.
+    public static readonly string Predicate = FormattableString.Invariant($"""
         EXISTS (SELECT 1 FROM pg_catalog.pg_locks lk
                 WHERE lk.locktype = 'advisory' AND lk.granted AND lk.pid = @lease_pid
                   AND lk.classid::bigint = {KeyHigh} AND lk.objid::bigint = {KeyLow} AND lk.objsubid = 1)
         AND EXISTS (SELECT 1 FROM pg_catalog.pg_stat_get_activity(@lease_pid) act WHERE act.backend_start = @lease_start)
-        """;
+        """);
 
     /// <summary>Adds the parameters <see cref="Predicate"/> reads, for <paramref name="lease"/>.</summary>
     public static void AddParameters(NpgsqlCommand command, Lease lease)
