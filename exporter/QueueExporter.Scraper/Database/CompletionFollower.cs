@@ -153,7 +153,7 @@ public sealed partial class CompletionFollower : IAsyncDisposable
         foreach (var chunk in uuids.Chunk(ReadBatchSize))
         {
             var rows = await query.ReadByUuidAsync(connection, chunk, cancellationToken);
-            _metrics.RecordCompletions(_database, _tracker.Observe(chunk, rows));
+            _metrics.RecordCompletions(_database, _tracker.Observe(chunk, rows), _clock.GetUtcNow());
         }
     }
 

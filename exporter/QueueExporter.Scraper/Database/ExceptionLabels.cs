@@ -13,8 +13,6 @@ public sealed class ExceptionLabels
     /// <summary>Label for a failure without exc_name.</summary>
     public const string Unknown = "unknown";
 
-    private const int MaxNameLength = 200;
-
     private readonly int _capacity;
     private readonly HashSet<string> _known = new(StringComparer.Ordinal);
 
@@ -33,7 +31,7 @@ public sealed class ExceptionLabels
             return Unknown;
         }
 
-        var name = exceptionName.Length > MaxNameLength ? exceptionName[..MaxNameLength] : exceptionName;
+        var name = Labels.LabelValues.Truncate(exceptionName);
         lock (_known)
         {
             if (_known.Contains(name))
