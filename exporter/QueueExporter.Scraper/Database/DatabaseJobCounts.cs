@@ -21,7 +21,7 @@ public sealed class DatabaseJobCounts
     private readonly ChannelLabels _channels;
     private readonly Dictionary<(string Label, string State), (long Count, DateTimeOffset? OldestSince)> _active = [];
     private readonly Dictionary<string, Dictionary<string, long>> _terminalCounted = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IReadOnlyDictionary<string, long>> _terminalBaselines = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, long>> _terminalBaselines = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, long>> _completionsSoFar = new(StringComparer.Ordinal);
     private IReadOnlyList<string> _activeStates = [];
 
@@ -82,7 +82,7 @@ public sealed class DatabaseJobCounts
         }
 
         _terminalCounted[baseline.State] = byLabel;
-        _terminalBaselines[baseline.State] = baseline.CompletionsSoFar;
+        _terminalBaselines[baseline.State] = new Dictionary<string, long>(baseline.CompletionsSoFar, StringComparer.Ordinal);
     }
 
     /// <summary>Stops exporting <paramref name="state"/> per channel (it is no longer counted exactly).</summary>
@@ -166,6 +166,16 @@ public sealed class DatabaseJobCounts
             counted.Remove(label);
         }
 
-        // The follower's additions are kept: the baselines refer to them until the next count.
+        // The follower's additions and their baselines go together (their difference is what
+        // counts), so a long run of short-lived channels leaves nothing behind.
+        foreach (var completions in _completionsSoFar.Values)
+        {
+            completions.Remove(label);
+        }
+
+        foreach (var baseline in _terminalBaselines.Values)
+        {
+            baseline.Remove(label);
+        }
     }
 }
