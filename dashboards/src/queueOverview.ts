@@ -112,19 +112,25 @@ export function queueOverview(): dashboard.DashboardBuilder {
     .withPanel(timeSeriesPanel({
       title: 'Scrape duration',
       description: 'Time the scraper spent reading each database in its last refresh. Close to the statement timeout means the database is slow.',
-      unit: 's', width: 8,
+      unit: 's', width: 6,
       queries: [{ expr: `max by (database) (queue_job_scrape_duration_seconds{${databaseFilter}})`, legend: '{{database}}' }],
     }))
     .withPanel(timeSeriesPanel({
+      title: 'Age of the figures',
+      description: 'Time since the last successful refresh of each database. A failed or slow refresh keeps the last values on every panel above; this says how old they are (about the refresh interval when healthy).',
+      unit: 's', width: 6,
+      queries: [{ expr: `time() - max by (database) (queue_job_scrape_last_success_timestamp_seconds{${databaseFilter}})`, legend: '{{database}}' }],
+    }))
+    .withPanel(timeSeriesPanel({
       title: 'Scrape errors per minute',
-      description: 'Failed reads of a database per minute; the scraper logs the cause once per change.',
-      unit: 'cpm', width: 8, bars: true,
+      description: 'Failed reads of a database per minute (a refresh over its statement timeout is one); the scraper logs the cause once per change.',
+      unit: 'cpm', width: 6, bars: true,
       queries: [{ expr: `sum by (database) (rate(queue_job_scrape_errors_total{${databaseFilter}}[$__rate_interval])) * 60`, legend: '{{database}}' }],
     }))
     .withPanel(timeSeriesPanel({
       title: 'Log events per minute',
       description: 'queue_job events recognised in the followed Odoo log files (dispatches, state resets, dead jobs requeued, dispatch and runner errors, job failures). Empty without --log-file.',
-      unit: 'cpm', width: 8,
+      unit: 'cpm', width: 6,
       queries: [{ expr: 'sum by (event) (rate(queue_job_log_events_total[$__rate_interval])) * 60', legend: '{{event}}' }],
     }));
   return builder;

@@ -53,6 +53,9 @@ internal static class DocumentedMetrics
         "queue_job_failures_total",
         "queue_job_runner_sessions",
         "queue_job_scrape_up",
+        // Issue 12: the age of a database's figures, and the done/cancelled/failed estimates.
+        "queue_job_scrape_last_success_timestamp_seconds",
+        "queue_job_jobs_estimated",
         "queue_job_scrape_duration_seconds",
         "queue_job_scrape_errors_total",
         "queue_job_exporter_build_info",
