@@ -100,6 +100,18 @@ export function queueOverview(): dashboard.DashboardBuilder {
       unit: 's',
       queries: quantileQueries('queue_job_duration_seconds', scope, 'channel, le', '{{channel}}'),
     }))
+    .withPanel(timeSeriesPanel({
+      title: 'Completions per minute by function',
+      description: 'Jobs reaching done, failed or cancelled, per minute, by job function (model_name.method_name; beyond the first 30 per database, "other"). Not filtered by channel: the function series have none.',
+      unit: 'cpm',
+      queries: [{ expr: `sum by (database, function, state) (rate(queue_job_function_completed_total{${databaseFilter}}[$__rate_interval])) * 60`, legend: '{{database}} {{function}} {{state}}' }],
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Execution time by function',
+      description: 'Execution time of completed jobs (exec_time): p50, p95, p99 per job function. Not filtered by channel.',
+      unit: 's',
+      queries: quantileQueries('queue_job_function_duration_seconds', databaseFilter, 'function, le', '{{function}}'),
+    }))
     .withPanel(tablePanel({
       title: 'Top exceptions',
       description: 'The ten exception classes that failed most jobs over the selected time range.',

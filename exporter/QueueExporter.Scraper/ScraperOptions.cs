@@ -33,6 +33,9 @@ public sealed class ScraperOptions
     /// <summary>Default <see cref="ChannelIdleTime"/>.</summary>
     public static readonly TimeSpan DefaultChannelIdleTime = TimeSpan.FromHours(1);
 
+    /// <summary>Default <see cref="MaxFunctions"/>.</summary>
+    public const int DefaultMaxFunctions = 30;
+
     /// <summary>Default <see cref="MaxExceptionLabels"/>.</summary>
     public const int DefaultMaxExceptionLabels = 20;
 
@@ -81,6 +84,9 @@ public sealed class ScraperOptions
     /// <summary>Distinct exc_name values exported per database before the rest are counted as <c>other</c>.</summary>
     public int MaxExceptionLabels { get; set; } = DefaultMaxExceptionLabels;
 
+    /// <summary>Distinct job functions (model_name.method_name) exported per database before the rest are counted as <c>other</c>.</summary>
+    public int MaxFunctions { get; set; } = DefaultMaxFunctions;
+
     /// <summary>Optional basic-auth user for /metrics; set together with <see cref="AuthPassword"/>.</summary>
     public string? AuthUser { get; set; }
 
@@ -126,6 +132,11 @@ public sealed class ScraperOptions
         if (TerminalExactLimit < 0)
         {
             problems.Add("--terminal-exact-limit: must not be negative.");
+        }
+
+        if (MaxFunctions < 0)
+        {
+            problems.Add("--max-functions: must not be negative.");
         }
 
         if (MaxChannels < 0)

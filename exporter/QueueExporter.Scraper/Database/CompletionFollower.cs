@@ -3,6 +3,7 @@ using Npgsql;
 using QueueExporter.QueueJob.Connection;
 using QueueExporter.QueueJob.Notifications;
 using QueueExporter.QueueJob.Schema;
+using QueueExporter.Scraper.Labels;
 
 namespace QueueExporter.Scraper.Database;
 
@@ -55,7 +56,8 @@ public sealed partial class CompletionFollower : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<CompletionFollower>();
         _dataSource = NpgsqlDataSource.Create(ScrapeConnections.For(endpoint, database, options.StatementTimeout));
-        _tracker = new CompletionTracker(clock.GetUtcNow(), new ExceptionLabels(options.MaxExceptionLabels));
+        _tracker = new CompletionTracker(
+            clock.GetUtcNow(), new FirstSeenLabels(options.MaxExceptionLabels), functionLabels: new FirstSeenLabels(options.MaxFunctions));
     }
 
     /// <summary>Unfinished jobs whose state the follower remembers.</summary>

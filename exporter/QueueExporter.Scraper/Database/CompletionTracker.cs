@@ -1,4 +1,5 @@
 using QueueExporter.QueueJob.Schema;
+using QueueExporter.Scraper.Labels;
 
 namespace QueueExporter.Scraper.Database;
 
@@ -19,7 +20,8 @@ public sealed class CompletionTracker
     private readonly DateTimeOffset _followingSince;
     private readonly int _maxActiveJobs;
     private readonly int _maxRememberedCompletions;
-    private readonly ExceptionLabels _exceptionLabels;
+    private readonly FirstSeenLabels _exceptionLabels;
+    private readonly FirstSeenLabels _functionLabels;
     private readonly Dictionary<string, string> _activeStates = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _completedStates = new(StringComparer.Ordinal);
     private readonly Queue<string> _completionOrder = new();
@@ -27,15 +29,17 @@ public sealed class CompletionTracker
     /// <summary>Creates a tracker that counts completions from <paramref name="followingSince"/> on.</summary>
     public CompletionTracker(
         DateTimeOffset followingSince,
-        ExceptionLabels exceptionLabels,
+        FirstSeenLabels exceptionLabels,
         int maxActiveJobs = 1_000_000,
-        int maxRememberedCompletions = 100_000)
+        int maxRememberedCompletions = 100_000,
+        FirstSeenLabels? functionLabels = null)
     {
         ArgumentNullException.ThrowIfNull(exceptionLabels);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxActiveJobs, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRememberedCompletions, 1);
         _followingSince = followingSince;
         _exceptionLabels = exceptionLabels;
+        _functionLabels = functionLabels ?? new FirstSeenLabels(ScraperOptions.DefaultMaxFunctions);
         _maxActiveJobs = maxActiveJobs;
         _maxRememberedCompletions = maxRememberedCompletions;
     }
@@ -140,7 +144,7 @@ public sealed class CompletionTracker
         }
 
         var exception = row.State == JobStates.Failed ? _exceptionLabels.LabelFor(row.ExceptionName) : null;
-        return new JobCompletion(row.Channel, row.State, duration, wait, exception);
+        return new JobCompletion(row.Channel, row.State, duration, wait, exception, _functionLabels.LabelFor(row.Function));
     }
 
     private void Remember(string uuid, string state)

@@ -35,6 +35,8 @@ public sealed class ScraperMetrics
     private readonly Histogram _duration;
     private readonly Histogram _wait;
     private readonly Counter _failures;
+    private readonly Counter _functionCompleted;
+    private readonly Histogram _functionDuration;
     private readonly Gauge _runnerSessions;
     private readonly Gauge _up;
     private readonly Gauge _lastSuccess;
@@ -80,6 +82,16 @@ public sealed class ScraperMetrics
             "Time from runnable (later of date_created and eta) to date_started, observed when the job completes.",
             new HistogramConfiguration { LabelNames = ["database", "channel"], Buckets = WaitBuckets });
         _failures = factory.CreateCounter("queue_job_failures_total", "Jobs that reached failed, by exc_name (bounded; the rest are other).", "database", "channel", "exception");
+        // Per function, not per channel and function: a function's channel is usually fixed, and
+        // the product of two bounded labels would multiply the histogram's series.
+        _functionCompleted = factory.CreateCounter(
+            "queue_job_function_completed_total",
+            "Jobs that reached done, failed or cancelled since the exporter started, by model_name.method_name (bounded; the rest are other).",
+            "database", "function", "state");
+        _functionDuration = factory.CreateHistogram(
+            "queue_job_function_duration_seconds",
+            "Execution time of jobs that reached done, by model_name.method_name (bounded; the rest are other).",
+            new HistogramConfiguration { LabelNames = ["database", "function"], Buckets = DurationBuckets });
         _runnerSessions = factory.CreateGauge("queue_job_runner_sessions", "Database sessions of a job runner: holders of the runner leader lock, or sessions listening on queue_job.", "database");
         _up = factory.CreateGauge("queue_job_scrape_up", "1 when the last refresh of the database succeeded, else 0 (the gauges keep their last values).", "database");
         _lastSuccess = factory.CreateGauge("queue_job_scrape_last_success_timestamp_seconds", "Unix time of the last successful refresh of the database: the age of its gauges is time() minus this.", "database");
@@ -176,6 +188,15 @@ public sealed class ScraperMetrics
                 if (completion.WaitSeconds is { } wait)
                 {
                     _wait.WithLabels(database, channel).Observe(wait);
+                }
+
+                if (completion.FunctionLabel is { } function)
+                {
+                    _functionCompleted.WithLabels(database, function, completion.State).Inc();
+                    if (completion.DurationSeconds is { } functionDuration)
+                    {
+                        _functionDuration.WithLabels(database, function).Observe(functionDuration);
+                    }
                 }
 
                 if (completion.ExceptionLabel is { } exception)

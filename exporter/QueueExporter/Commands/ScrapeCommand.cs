@@ -65,6 +65,12 @@ public static class ScrapeCommand
         DefaultValueFactory = _ => ScraperOptions.DefaultMaxChannels,
     };
 
+    private static readonly Option<int> MaxFunctions = new("--max-functions")
+    {
+        Description = $"Job functions (model_name.method_name) per database that keep their name in queue_job_function_* labels; later ones are 'other'. Default {ScraperOptions.DefaultMaxFunctions}.",
+        DefaultValueFactory = _ => ScraperOptions.DefaultMaxFunctions,
+    };
+
     private static readonly Option<TimeSpan> ChannelIdle = DurationOption(
         "--channel-idle",
         "A channel with no job and no completion for this long is dropped from /metrics (its slot freed).",
@@ -97,7 +103,7 @@ public static class ScrapeCommand
         var command = new Command("scrape", "Export queue_job state, completions and Odoo log events on /metrics (read-only; runs beside any queue_job runner).")
         {
             NoDatabase, LogFile, Listen, Interval, TerminalInterval, TerminalTimeout, TerminalExactLimit, StatementTimeout,
-            MaxChannels, ChannelIdle, AuthUser, AuthPassword, LogFormat,
+            MaxChannels, ChannelIdle, MaxFunctions, AuthUser, AuthPassword, LogFormat,
         };
         DatabaseSelection.AddTo(command);
         command.SetAction((parse, cancellationToken) => CommandFailure.RunAsync(
@@ -133,6 +139,7 @@ public static class ScrapeCommand
             StatementTimeout = parse.GetValue(StatementTimeout),
             MaxChannels = parse.GetValue(MaxChannels),
             ChannelIdleTime = parse.GetValue(ChannelIdle),
+            MaxFunctions = parse.GetValue(MaxFunctions),
             AuthUser = parse.GetValue(AuthUser),
             AuthPassword = parse.GetValue(AuthPassword) ?? Environment.GetEnvironmentVariable(AuthPasswordEnvironmentVariable),
         };

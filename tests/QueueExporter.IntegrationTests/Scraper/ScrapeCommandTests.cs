@@ -24,7 +24,7 @@ public sealed partial class ScrapeCommandTests : IDisposable
         {
             "--database-url", "--database", "--no-database", "--log-file", "--listen", "--interval",
             "--terminal-interval", "--terminal-timeout", "--terminal-exact-limit", "--statement-timeout",
-            "--max-channels", "--channel-idle", "--auth-user", "--auth-password", "--log-format",
+            "--max-channels", "--channel-idle", "--max-functions", "--auth-user", "--auth-password", "--log-format",
         })
         {
             Assert.Matches(new Regex($@"^\s+{Regex.Escape(option)}\b.*\S\s{{2,}}\S", RegexOptions.Multiline), stdout);

@@ -4,6 +4,7 @@ using Prometheus;
 using QueueExporter.QueueJob.Schema;
 using QueueExporter.Scraper;
 using QueueExporter.Scraper.Database;
+using QueueExporter.Scraper.Labels;
 using Xunit;
 
 namespace QueueExporter.Tests.Scraper;
@@ -14,11 +15,12 @@ public sealed partial class ScraperMetricsBoundsTests
     private static readonly DateTimeOffset Now = new(2026, 1, 5, 10, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public async Task A_hundred_thousand_distinct_channels_and_exception_names_keep_metrics_under_one_megabyte()
+    public async Task A_hundred_thousand_distinct_channels_exception_names_and_functions_keep_metrics_under_one_megabyte()
     {
         var registry = Metrics.NewCustomRegistry();
         var metrics = new ScraperMetrics(registry, "1.2.3");
-        var exceptions = new ExceptionLabels(ScraperOptions.DefaultMaxExceptionLabels);
+        var exceptions = new FirstSeenLabels(ScraperOptions.DefaultMaxExceptionLabels);
+        var functions = new FirstSeenLabels(ScraperOptions.DefaultMaxFunctions);
         // Every thousandth name is pathological: far longer than any label value should be.
         var channels = Enumerable.Range(0, 100_000)
             .Select(i => $"root.tenant_{i:D6}" + (i % 1000 == 0 ? "." + new string('x', 10_000) : ".mail"))
@@ -44,8 +46,14 @@ public sealed partial class ScraperMetricsBoundsTests
             "production",
             channels.SelectMany((channel, i) => new[]
             {
-                new JobCompletion(channel, JobStates.Done, 1.5, 2.5, null),
-                new JobCompletion(channel, JobStates.Failed, null, 0.5, exceptions.LabelFor($"odoo.addons.tenant_{i:D6}.models.RemoteError" + new string('!', i % 7 * 100))),
+                new JobCompletion(channel, JobStates.Done, 1.5, 2.5, null, functions.LabelFor($"tenant_{i:D6}.sale.order.action_confirm")),
+                new JobCompletion(
+                    channel,
+                    JobStates.Failed,
+                    null,
+                    0.5,
+                    exceptions.LabelFor($"odoo.addons.tenant_{i:D6}.models.RemoteError" + new string('!', i % 7 * 100)),
+                    functions.LabelFor($"tenant_{i:D6}.res.partner." + new string('w', i % 5 * 100))),
             }),
             Now);
 

@@ -96,8 +96,8 @@ public sealed class ScraperMetricsTests
         var metrics = new ScraperMetrics(registry, "1.2.3");
 
         metrics.RecordCompletions("db1", [
-            new JobCompletion("root", "done", 2, 1, null),
-            new JobCompletion("root", "failed", null, 3, "odoo.exceptions.UserError"),
+            new JobCompletion("root", "done", 2, 1, null, "res.partner.write"),
+            new JobCompletion("root", "failed", null, 3, "odoo.exceptions.UserError", "res.partner.write"),
         ], Now);
 
         var text = await ExportAsync(registry);
@@ -106,6 +106,8 @@ public sealed class ScraperMetricsTests
         Assert.Contains("queue_job_duration_seconds_count{database=\"db1\",channel=\"root\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("queue_job_wait_seconds_count{database=\"db1\",channel=\"root\"} 2", text, StringComparison.Ordinal);
         Assert.Contains("queue_job_failures_total{database=\"db1\",channel=\"root\",exception=\"odoo.exceptions.UserError\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_function_completed_total{database=\"db1\",function=\"res.partner.write\",state=\"failed\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_function_duration_seconds_count{database=\"db1\",function=\"res.partner.write\"} 1", text, StringComparison.Ordinal);
     }
 
     private static async Task<string> ExportAsync(CollectorRegistry registry)
