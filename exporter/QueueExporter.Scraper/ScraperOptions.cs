@@ -148,7 +148,7 @@ public sealed class ScraperOptions
         // not expire in between.
         if (ChannelIdleTime <= RefreshInterval || (TerminalInterval > TimeSpan.Zero && ChannelIdleTime <= TerminalInterval))
         {
-            problems.Add("--channel-idle: must be longer than --interval and --terminal-interval.");
+            problems.Add("--channel-idle: must be longer than --interval and --terminal-interval (raise it with them).");
         }
 
         if (MaxExceptionLabels < 0)
