@@ -53,6 +53,29 @@ public sealed class DatabaseStateRefresherTests
     }
 
     [Fact]
+    public async Task The_frequent_refresh_exports_only_unfinished_states()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var database = await server.CreateDatabaseAsync();
+        var writer = await QueueJobTableWriter.OpenAsync(database);
+        var jobs = await writer.EnqueueAsync(4);
+        await writer.DoneAsync(jobs[0], Now, 1);
+        await writer.FailedAsync(jobs[1], "odoo.exceptions.UserError");
+        await writer.CancelledAsync(jobs[2], Now);
+        var registry = Metrics.NewCustomRegistry();
+        await using var refresher = NewRefresher(database, registry);
+
+        Assert.True(await refresher.RefreshAsync(CancellationToken.None));
+
+        // Done, cancelled and failed are the terminal loop's: none of them comes from the refresh.
+        var metrics = await ExportedMetrics.ReadAsync(registry);
+        Assert.Equal(
+            [JobStates.Enqueued, JobStates.Pending, JobStates.Started, JobStates.WaitDependencies],
+            metrics.Samples("queue_job_jobs", ("database", database.Name)).Select(s => s.Labels["state"]).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(1, metrics.Value("queue_job_jobs", ("database", database.Name), ("channel", "root"), ("state", JobStates.Pending)));
+    }
+
+    [Fact]
     public async Task Oldest_ages_measure_runnable_pending_enqueued_and_started_jobs()
     {
         var server = await PostgresServer.SharedAsync();
