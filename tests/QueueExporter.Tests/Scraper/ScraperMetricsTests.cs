@@ -71,12 +71,21 @@ public sealed class ScraperMetricsTests
     {
         var registry = Metrics.NewCustomRegistry();
         var metrics = new ScraperMetrics(registry, "1.2.3", maxChannels: 1, channelIdleTime: TimeSpan.FromMinutes(10));
-        metrics.PublishActive("db1", ["pending"], [new JobStateCount("root.a", "pending", 1, null), new JobStateCount("root.b", "pending", 2, null), new JobStateCount("root.c", "pending", 3, null)], Now);
+        metrics.PublishActive(
+            "db1",
+            ["pending"],
+            [
+                new JobStateCount("root.a", "pending", 1, null),
+                new JobStateCount("root.b", "pending", 2, Now.AddSeconds(-60)),
+                new JobStateCount("root.c", "pending", 3, Now.AddSeconds(-90)),
+            ],
+            Now);
         metrics.RecordCompletions("db1", [new JobCompletion("root.c", "done", 1, 1, null)], Now);
 
         var text = await ExportAsync(registry);
         Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root.a\",state=\"pending\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"other\",state=\"pending\"} 5", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_oldest_age_seconds{database=\"db1\",channel=\"other\",state=\"pending\"} 90", text, StringComparison.Ordinal);
         Assert.Contains("queue_job_completed_total{database=\"db1\",channel=\"other\",state=\"done\"} 1", text, StringComparison.Ordinal);
 
         // root.a is gone: after the idle time its slot goes to the next channel seen.
