@@ -155,7 +155,9 @@ public sealed partial class CompletionFollower : IAsyncDisposable
         foreach (var chunk in uuids.Chunk(ReadBatchSize))
         {
             var rows = await query.ReadByUuidAsync(connection, chunk, cancellationToken);
-            _metrics.RecordCompletions(_database, _tracker.Observe(chunk, rows), _clock.GetUtcNow());
+            var changes = _tracker.ObserveChanges(chunk, rows);
+            _metrics.RecordCompletions(_database, changes.Completions, _clock.GetUtcNow());
+            _metrics.RecordExits(_database, changes.Exits, _clock.GetUtcNow());
         }
     }
 

@@ -69,15 +69,28 @@ public sealed class CompletionTracker
     /// Takes the rows read for <paramref name="requestedUuids"/>; a requested uuid without a row
     /// was deleted and is forgotten. Returns the completions among the rows.
     /// </summary>
-    public IReadOnlyList<JobCompletion> Observe(IEnumerable<string> requestedUuids, IReadOnlyList<JobRow> rows)
+    public IReadOnlyList<JobCompletion> Observe(IEnumerable<string> requestedUuids, IReadOnlyList<JobRow> rows) =>
+        ObserveChanges(requestedUuids, rows).Completions;
+
+    /// <summary>
+    /// Like <see cref="Observe"/>, and also returns the jobs that left a terminal state the tracker
+    /// remembered them in (only those that completed while it followed, within its window).
+    /// </summary>
+    public TrackedChanges ObserveChanges(IEnumerable<string> requestedUuids, IReadOnlyList<JobRow> rows)
     {
         ArgumentNullException.ThrowIfNull(requestedUuids);
         ArgumentNullException.ThrowIfNull(rows);
         var completions = new List<JobCompletion>();
+        var exits = new List<JobStateExit>();
         var found = new HashSet<string>(StringComparer.Ordinal);
         foreach (var row in rows)
         {
             found.Add(row.Uuid);
+            if (_completedStates.TryGetValue(row.Uuid, out var completedState) && completedState != row.State)
+            {
+                exits.Add(new JobStateExit(row.Channel, completedState));
+            }
+
             if (!JobStates.IsTerminal(row.State))
             {
                 Remember(row.Uuid, row.State);
@@ -100,7 +113,7 @@ public sealed class CompletionTracker
             }
         }
 
-        return completions;
+        return new TrackedChanges(completions, exits);
     }
 
     private bool CountsAsCompletion(JobRow row)

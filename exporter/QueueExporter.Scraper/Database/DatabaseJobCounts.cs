@@ -14,7 +14,8 @@ namespace QueueExporter.Scraper.Database;
 /// <remarks>
 /// Counts are kept per channel label (<see cref="ChannelLabels"/>), summed when several channels
 /// share <c>other</c>. A completion counted during a terminal count may be in both the count and
-/// the follower's additions: the total is then one too high until the next count.
+/// the follower's additions: the total is then one too high until the next count. Jobs leaving a
+/// terminal state (a failed job requeued) are subtracted when the follower saw them complete.
 /// </remarks>
 public sealed class DatabaseJobCounts
 {
@@ -92,11 +93,14 @@ public sealed class DatabaseJobCounts
         _terminalBaselines.Remove(state);
     }
 
-    /// <summary>Adds a completion seen by the follower; <paramref name="label"/> comes from <see cref="LabelFor"/>.</summary>
-    public void AddCompletion(string label, string state)
+    /// <summary>
+    /// Adds a change seen by the follower to a terminal state's total: +1 for a completion into it,
+    /// -1 for a job that left it. <paramref name="label"/> comes from <see cref="LabelFor"/>.
+    /// </summary>
+    public void AddCompletion(string label, string state, int delta = 1)
     {
         var completions = CompletionsOf(state);
-        completions[label] = completions.GetValueOrDefault(label) + 1;
+        completions[label] = completions.GetValueOrDefault(label) + delta;
     }
 
     /// <summary>
@@ -130,7 +134,7 @@ public sealed class DatabaseJobCounts
             foreach (var (state, counted) in _terminalCounted)
             {
                 var since = CompletionsOf(state).GetValueOrDefault(label) - _terminalBaselines[state].GetValueOrDefault(label);
-                values[(label, state)] = (counted.GetValueOrDefault(label) + Math.Max(0, since), null);
+                values[(label, state)] = (Math.Max(0, counted.GetValueOrDefault(label) + since), null);
             }
         }
 

@@ -213,6 +213,28 @@ public sealed class ScraperMetrics
         }
     }
 
+    /// <summary>Subtracts jobs that left a terminal state (read at <paramref name="now"/>) from its total.</summary>
+    public void RecordExits(string database, IReadOnlyList<JobStateExit> exits, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(exits);
+        if (exits.Count == 0)
+        {
+            return;
+        }
+
+        var series = SeriesOf(database);
+        lock (series)
+        {
+            var expired = series.Counts.ExpireIdle(now);
+            foreach (var exit in exits)
+            {
+                series.Counts.AddCompletion(series.Counts.LabelFor(exit.Channel, now), exit.State, -1);
+            }
+
+            Render(database, series, expired);
+        }
+    }
+
     /// <summary>Marks a refresh that succeeded at <paramref name="now"/>.</summary>
     public void MarkUp(string database, TimeSpan duration, DateTimeOffset now)
     {

@@ -135,6 +135,22 @@ public sealed class CompletionTrackerTests
         Assert.Equal(["res.partner.write", FirstSeenLabels.Other, FirstSeenLabels.Unknown], completions.Select(c => c.FunctionLabel));
     }
 
+    [Fact]
+    public void A_failed_job_requeued_or_set_done_by_hand_leaves_the_failed_state_once()
+    {
+        var tracker = NewTracker();
+        tracker.Observe(["a", "b"], [Row("a", "started"), Row("b", "started")]);
+        tracker.Observe(["a", "b"], [Row("a", "failed"), Row("b", "failed")]);
+
+        var requeued = tracker.ObserveChanges(["a", "b"], [Row("a", "pending"), Row("b", "done", done: Start.AddSeconds(9))]);
+        var again = tracker.ObserveChanges(["a", "b"], [Row("a", "pending"), Row("b", "done", done: Start.AddSeconds(9))]);
+
+        Assert.Equal([new JobStateExit("root", "failed"), new JobStateExit("root", "failed")], requeued.Exits);
+        Assert.Equal("done", Assert.Single(requeued.Completions).State);
+        Assert.Empty(again.Exits);
+        Assert.Empty(again.Completions);
+    }
+
     private static CompletionTracker NewTracker() => new(Start, new FirstSeenLabels(10));
 
     private static JobRow Row(

@@ -62,6 +62,12 @@ public sealed class ScraperMetricsTests
         Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root.mail\",state=\"failed\"} 1", text, StringComparison.Ordinal);
         Assert.DoesNotContain("state=\"done\"", text, StringComparison.Ordinal);
 
+        metrics.RecordExits("db1", [new JobStateExit("root", "failed"), new JobStateExit("root.mail", "failed"), new JobStateExit("root.mail", "failed")], Now);
+        text = await ExportAsync(registry);
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root\",state=\"failed\"} 10", text, StringComparison.Ordinal);
+        // Never below zero, even when the follower saw more exits than the count had rows.
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root.mail\",state=\"failed\"} 0", text, StringComparison.Ordinal);
+
         metrics.ForgetTerminal("db1", "failed", Now);
         Assert.DoesNotContain("queue_job_jobs{database=\"db1\",channel=\"root\",state=\"failed\"}", await ExportAsync(registry), StringComparison.Ordinal);
     }
