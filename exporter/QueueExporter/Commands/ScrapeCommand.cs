@@ -40,7 +40,7 @@ public static class ScrapeCommand
 
     private static readonly Option<TimeSpan> Interval = DurationOption(
         "--interval",
-        "How often active-state counts, ages and runner sessions are read from each database (e.g. 15s, 500ms, 1m).",
+        "How often unfinished-state counts (never done/cancelled/failed), ages and runner sessions are read from each database (e.g. 15s, 500ms, 1m).",
         ScraperOptions.DefaultRefreshInterval);
 
     private static readonly Option<TimeSpan> TerminalInterval = DurationOption(
@@ -78,7 +78,7 @@ public static class ScrapeCommand
 
     private static readonly Option<TimeSpan> StatementTimeout = DurationOption(
         "--statement-timeout",
-        "Server-side statement_timeout of every query the scraper sends.",
+        "Server-side statement_timeout of every other query the scraper sends; a refresh that exceeds it counts as failed (gauges keep their last values).",
         ScraperOptions.DefaultStatementTimeout);
 
     private static readonly Option<string> LogFormat = new("--log-format")
