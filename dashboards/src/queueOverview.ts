@@ -100,6 +100,18 @@ export function queueOverview(): dashboard.DashboardBuilder {
       unit: 's',
       queries: quantileQueries('queue_job_duration_seconds', scope, 'channel, le', '{{channel}}'),
     }))
+    .withPanel(timeSeriesPanel({
+      title: 'Completions per minute by function',
+      description: 'Jobs reaching done, failed or cancelled, per minute, by job function (model_name.method_name; beyond the first 30 per database, "other"). Not filtered by channel: the function series have none.',
+      unit: 'cpm',
+      queries: [{ expr: `sum by (database, function, state) (rate(queue_job_function_completed_total{${databaseFilter}}[$__rate_interval])) * 60`, legend: '{{database}} {{function}} {{state}}' }],
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Execution time by function',
+      description: 'Execution time of completed jobs (exec_time): p50, p95, p99 per job function. Not filtered by channel.',
+      unit: 's',
+      queries: quantileQueries('queue_job_function_duration_seconds', databaseFilter, 'function, le', '{{function}}'),
+    }))
     .withPanel(tablePanel({
       title: 'Top exceptions',
       description: 'The ten exception classes that failed most jobs over the selected time range.',
@@ -112,19 +124,25 @@ export function queueOverview(): dashboard.DashboardBuilder {
     .withPanel(timeSeriesPanel({
       title: 'Scrape duration',
       description: 'Time the scraper spent reading each database in its last refresh. Close to the statement timeout means the database is slow.',
-      unit: 's', width: 8,
+      unit: 's', width: 6,
       queries: [{ expr: `max by (database) (queue_job_scrape_duration_seconds{${databaseFilter}})`, legend: '{{database}}' }],
     }))
     .withPanel(timeSeriesPanel({
+      title: 'Age of the figures',
+      description: 'Time since the last successful refresh of each database. A failed or slow refresh keeps the last values on every panel above; this says how old they are (about the refresh interval when healthy).',
+      unit: 's', width: 6,
+      queries: [{ expr: `time() - max by (database) (queue_job_scrape_last_success_timestamp_seconds{${databaseFilter}})`, legend: '{{database}}' }],
+    }))
+    .withPanel(timeSeriesPanel({
       title: 'Scrape errors per minute',
-      description: 'Failed reads of a database per minute; the scraper logs the cause once per change.',
-      unit: 'cpm', width: 8, bars: true,
+      description: 'Failed reads of a database per minute (a refresh over its statement timeout is one); the scraper logs the cause once per change.',
+      unit: 'cpm', width: 6, bars: true,
       queries: [{ expr: `sum by (database) (rate(queue_job_scrape_errors_total{${databaseFilter}}[$__rate_interval])) * 60`, legend: '{{database}}' }],
     }))
     .withPanel(timeSeriesPanel({
       title: 'Log events per minute',
       description: 'queue_job events recognised in the followed Odoo log files (dispatches, state resets, dead jobs requeued, dispatch and runner errors, job failures). Empty without --log-file.',
-      unit: 'cpm', width: 8,
+      unit: 'cpm', width: 6,
       queries: [{ expr: 'sum by (event) (rate(queue_job_log_events_total[$__rate_interval])) * 60', legend: '{{event}}' }],
     }));
   return builder;

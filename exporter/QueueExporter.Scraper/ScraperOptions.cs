@@ -21,6 +21,21 @@ public sealed class ScraperOptions
     /// <summary>Default <see cref="DiscoveryInterval"/>.</summary>
     public static readonly TimeSpan DefaultDiscoveryInterval = TimeSpan.FromMinutes(5);
 
+    /// <summary>Default <see cref="TerminalTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultTerminalTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Default <see cref="TerminalExactLimit"/>.</summary>
+    public const long DefaultTerminalExactLimit = 1_000_000;
+
+    /// <summary>Default <see cref="MaxChannels"/>.</summary>
+    public const int DefaultMaxChannels = 200;
+
+    /// <summary>Default <see cref="ChannelIdleTime"/>.</summary>
+    public static readonly TimeSpan DefaultChannelIdleTime = TimeSpan.FromHours(1);
+
+    /// <summary>Default <see cref="MaxFunctions"/>.</summary>
+    public const int DefaultMaxFunctions = 30;
+
     /// <summary>Default <see cref="MaxExceptionLabels"/>.</summary>
     public const int DefaultMaxExceptionLabels = 20;
 
@@ -39,11 +54,26 @@ public sealed class ScraperOptions
     /// <summary>How often active-state counts, ages and runner sessions are read from each database.</summary>
     public TimeSpan RefreshInterval { get; set; } = DefaultRefreshInterval;
 
-    /// <summary>How often done/cancelled totals are counted (these scan many rows); zero disables them.</summary>
+    /// <summary>How often done/cancelled/failed totals are read, on their own loop; zero disables them.</summary>
     public TimeSpan TerminalInterval { get; set; } = DefaultTerminalInterval;
 
-    /// <summary>Server-side limit of every query the scraper sends.</summary>
+    /// <summary>Server-side limit of the terminal totals' queries (their own, so a slow count never holds up the refresh).</summary>
+    public TimeSpan TerminalTimeout { get; set; } = DefaultTerminalTimeout;
+
+    /// <summary>
+    /// A terminal state the planner's statistics estimate above this many rows is not counted
+    /// exactly (only <c>queue_job_jobs_estimated</c> is exported for it); 0 never counts exactly.
+    /// </summary>
+    public long TerminalExactLimit { get; set; } = DefaultTerminalExactLimit;
+
+    /// <summary>Server-side limit of every other query the scraper sends.</summary>
     public TimeSpan StatementTimeout { get; set; } = DefaultStatementTimeout;
+
+    /// <summary>Channels per database that keep their name in labels; later ones are exported as <c>other</c>.</summary>
+    public int MaxChannels { get; set; } = DefaultMaxChannels;
+
+    /// <summary>A channel label with no job and no completion for this long is dropped (its series removed, its slot freed).</summary>
+    public TimeSpan ChannelIdleTime { get; set; } = DefaultChannelIdleTime;
 
     /// <summary>How often the completion follower compares its memory with the table, to count what notifications missed.</summary>
     public TimeSpan ReconciliationInterval { get; set; } = DefaultReconciliationInterval;
@@ -53,6 +83,9 @@ public sealed class ScraperOptions
 
     /// <summary>Distinct exc_name values exported per database before the rest are counted as <c>other</c>.</summary>
     public int MaxExceptionLabels { get; set; } = DefaultMaxExceptionLabels;
+
+    /// <summary>Distinct job functions (model_name.method_name) exported per database before the rest are counted as <c>other</c>.</summary>
+    public int MaxFunctions { get; set; } = DefaultMaxFunctions;
 
     /// <summary>Optional basic-auth user for /metrics; set together with <see cref="AuthPassword"/>.</summary>
     public string? AuthUser { get; set; }
@@ -93,6 +126,29 @@ public sealed class ScraperOptions
         if (TerminalInterval < TimeSpan.Zero)
         {
             problems.Add("--terminal-interval: must be zero (disabled) or positive.");
+        }
+
+        RequirePositive(problems, "--terminal-timeout", TerminalTimeout);
+        if (TerminalExactLimit < 0)
+        {
+            problems.Add("--terminal-exact-limit: must not be negative.");
+        }
+
+        if (MaxFunctions < 0)
+        {
+            problems.Add("--max-functions: must not be negative.");
+        }
+
+        if (MaxChannels < 0)
+        {
+            problems.Add("--max-channels: must not be negative.");
+        }
+
+        // A channel seen only by the terminal count is seen once per terminal interval: it must
+        // not expire in between.
+        if (ChannelIdleTime <= RefreshInterval || (TerminalInterval > TimeSpan.Zero && ChannelIdleTime <= TerminalInterval))
+        {
+            problems.Add("--channel-idle: must be longer than --interval and --terminal-interval (raise it with them).");
         }
 
         if (MaxExceptionLabels < 0)

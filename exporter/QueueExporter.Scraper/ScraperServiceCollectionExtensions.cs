@@ -36,7 +36,7 @@ public static class ScraperServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddSingleton(registry);
         services.AddSingleton(new LogMetrics(registry));
-        services.AddSingleton(new ScraperMetrics(registry, Version));
+        services.AddSingleton(new ScraperMetrics(registry, Version, options.MaxChannels, options.ChannelIdleTime));
         if (options.LogFiles.Count > 0)
         {
             services.AddHostedService<LogFollowerService>();

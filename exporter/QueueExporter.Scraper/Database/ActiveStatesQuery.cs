@@ -5,15 +5,16 @@ using QueueExporter.QueueJob.Time;
 namespace QueueExporter.Scraper.Database;
 
 /// <summary>
-/// Counts and oldest moments of the jobs in active states, per channel and state. The WHERE on
-/// state goes through the stock index on state, so the cost follows the active jobs, not the
-/// millions of done rows a production table keeps.
+/// Counts and oldest moments of the unfinished jobs, per channel and state. The WHERE on state goes
+/// through the stock index on state, so the cost follows the unfinished jobs, not the history:
+/// done and cancelled rows (millions, kept 30 days) and failed rows (never deleted by OCA) are
+/// counted by <see cref="TerminalTotalsQuery"/> on its own slow loop.
 /// </summary>
 public static class ActiveStatesQuery
 {
     /// <summary>States read on every refresh (those a table's version has, see <see cref="StatesOf"/>).</summary>
     public static readonly IReadOnlyList<string> ActiveStates =
-        [JobStates.WaitDependencies, JobStates.Pending, JobStates.Enqueued, JobStates.Started, JobStates.Failed];
+        [JobStates.WaitDependencies, JobStates.Pending, JobStates.Enqueued, JobStates.Started];
 
     private const string Sql = """
         SELECT coalesce(channel, 'root') AS channel,
@@ -29,7 +30,7 @@ public static class ActiveStatesQuery
         GROUP BY 1, 2
         """;
 
-    /// <summary>The active states this table's version can hold.</summary>
+    /// <summary>The unfinished states this table's version can hold.</summary>
     public static IReadOnlyList<string> StatesOf(QueueJobSchema schema)
     {
         ArgumentNullException.ThrowIfNull(schema);

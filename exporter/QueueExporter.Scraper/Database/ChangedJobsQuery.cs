@@ -24,7 +24,8 @@ public sealed class ChangedJobsQuery
         string Column(string name, string type) => schema.HasColumn(name) ? name : $"NULL::{type}";
         _byUuidSql = $"""
             SELECT uuid, state, coalesce(channel, 'root'), {Column("exc_name", "varchar")}, {Column("exec_time", "float8")},
-                   date_created, eta, date_started, date_done, {Column("date_cancelled", "timestamp")}
+                   date_created, eta, date_started, date_done, {Column("date_cancelled", "timestamp")},
+                   model_name || '.' || method_name
             FROM queue_job
             WHERE uuid = ANY(@uuids)
             """;
@@ -51,7 +52,8 @@ public sealed class ChangedJobsQuery
                 Time(reader, 6),
                 Time(reader, 7),
                 Time(reader, 8),
-                Time(reader, 9)));
+                Time(reader, 9),
+                reader.IsDBNull(10) ? null : reader.GetString(10)));
         }
 
         return rows;

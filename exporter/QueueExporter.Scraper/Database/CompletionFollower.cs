@@ -3,6 +3,7 @@ using Npgsql;
 using QueueExporter.QueueJob.Connection;
 using QueueExporter.QueueJob.Notifications;
 using QueueExporter.QueueJob.Schema;
+using QueueExporter.Scraper.Labels;
 
 namespace QueueExporter.Scraper.Database;
 
@@ -55,7 +56,8 @@ public sealed partial class CompletionFollower : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<CompletionFollower>();
         _dataSource = NpgsqlDataSource.Create(ScrapeConnections.For(endpoint, database, options.StatementTimeout));
-        _tracker = new CompletionTracker(clock.GetUtcNow(), new ExceptionLabels(options.MaxExceptionLabels));
+        _tracker = new CompletionTracker(
+            clock.GetUtcNow(), new FirstSeenLabels(options.MaxExceptionLabels), functionLabels: new FirstSeenLabels(options.MaxFunctions));
     }
 
     /// <summary>Unfinished jobs whose state the follower remembers.</summary>
@@ -153,7 +155,9 @@ public sealed partial class CompletionFollower : IAsyncDisposable
         foreach (var chunk in uuids.Chunk(ReadBatchSize))
         {
             var rows = await query.ReadByUuidAsync(connection, chunk, cancellationToken);
-            _metrics.RecordCompletions(_database, _tracker.Observe(chunk, rows));
+            var changes = _tracker.ObserveChanges(chunk, rows);
+            _metrics.RecordCompletions(_database, changes.Completions, _clock.GetUtcNow());
+            _metrics.RecordExits(_database, changes.Exits, _clock.GetUtcNow());
         }
     }
 

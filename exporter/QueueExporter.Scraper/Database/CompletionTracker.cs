@@ -1,4 +1,5 @@
 using QueueExporter.QueueJob.Schema;
+using QueueExporter.Scraper.Labels;
 
 namespace QueueExporter.Scraper.Database;
 
@@ -19,7 +20,8 @@ public sealed class CompletionTracker
     private readonly DateTimeOffset _followingSince;
     private readonly int _maxActiveJobs;
     private readonly int _maxRememberedCompletions;
-    private readonly ExceptionLabels _exceptionLabels;
+    private readonly FirstSeenLabels _exceptionLabels;
+    private readonly FirstSeenLabels _functionLabels;
     private readonly Dictionary<string, string> _activeStates = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _completedStates = new(StringComparer.Ordinal);
     private readonly Queue<string> _completionOrder = new();
@@ -27,15 +29,17 @@ public sealed class CompletionTracker
     /// <summary>Creates a tracker that counts completions from <paramref name="followingSince"/> on.</summary>
     public CompletionTracker(
         DateTimeOffset followingSince,
-        ExceptionLabels exceptionLabels,
+        FirstSeenLabels exceptionLabels,
         int maxActiveJobs = 1_000_000,
-        int maxRememberedCompletions = 100_000)
+        int maxRememberedCompletions = 100_000,
+        FirstSeenLabels? functionLabels = null)
     {
         ArgumentNullException.ThrowIfNull(exceptionLabels);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxActiveJobs, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRememberedCompletions, 1);
         _followingSince = followingSince;
         _exceptionLabels = exceptionLabels;
+        _functionLabels = functionLabels ?? new FirstSeenLabels(ScraperOptions.DefaultMaxFunctions);
         _maxActiveJobs = maxActiveJobs;
         _maxRememberedCompletions = maxRememberedCompletions;
     }
@@ -65,15 +69,28 @@ public sealed class CompletionTracker
     /// Takes the rows read for <paramref name="requestedUuids"/>; a requested uuid without a row
     /// was deleted and is forgotten. Returns the completions among the rows.
     /// </summary>
-    public IReadOnlyList<JobCompletion> Observe(IEnumerable<string> requestedUuids, IReadOnlyList<JobRow> rows)
+    public IReadOnlyList<JobCompletion> Observe(IEnumerable<string> requestedUuids, IReadOnlyList<JobRow> rows) =>
+        ObserveChanges(requestedUuids, rows).Completions;
+
+    /// <summary>
+    /// Like <see cref="Observe"/>, and also returns the jobs that left a terminal state the tracker
+    /// remembered them in (only those that completed while it followed, within its window).
+    /// </summary>
+    public TrackedChanges ObserveChanges(IEnumerable<string> requestedUuids, IReadOnlyList<JobRow> rows)
     {
         ArgumentNullException.ThrowIfNull(requestedUuids);
         ArgumentNullException.ThrowIfNull(rows);
         var completions = new List<JobCompletion>();
+        var exits = new List<JobStateExit>();
         var found = new HashSet<string>(StringComparer.Ordinal);
         foreach (var row in rows)
         {
             found.Add(row.Uuid);
+            if (_completedStates.TryGetValue(row.Uuid, out var completedState) && completedState != row.State)
+            {
+                exits.Add(new JobStateExit(row.Channel, completedState));
+            }
+
             if (!JobStates.IsTerminal(row.State))
             {
                 Remember(row.Uuid, row.State);
@@ -96,7 +113,7 @@ public sealed class CompletionTracker
             }
         }
 
-        return completions;
+        return new TrackedChanges(completions, exits);
     }
 
     private bool CountsAsCompletion(JobRow row)
@@ -140,7 +157,7 @@ public sealed class CompletionTracker
         }
 
         var exception = row.State == JobStates.Failed ? _exceptionLabels.LabelFor(row.ExceptionName) : null;
-        return new JobCompletion(row.Channel, row.State, duration, wait, exception);
+        return new JobCompletion(row.Channel, row.State, duration, wait, exception, _functionLabels.LabelFor(row.Function));
     }
 
     private void Remember(string uuid, string state)

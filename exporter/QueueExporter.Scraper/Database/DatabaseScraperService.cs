@@ -6,7 +6,8 @@ namespace QueueExporter.Scraper.Database;
 
 /// <summary>
 /// Finds the databases to read (the named ones, or every database with a queue_job table) and
-/// runs, for each, a <see cref="DatabaseStateRefresher"/> and a <see cref="CompletionFollower"/>.
+/// runs, for each, a <see cref="DatabaseStateRefresher"/>, a <see cref="TerminalTotalsRefresher"/>
+/// and a <see cref="CompletionFollower"/>.
 /// Each database has its own loops, so one that is down or slow never holds up the others.
 /// </summary>
 public sealed partial class DatabaseScraperService : BackgroundService
@@ -101,8 +102,10 @@ public sealed partial class DatabaseScraperService : BackgroundService
     {
         await using var refresher = new DatabaseStateRefresher(
             database, _endpoint, _options, _metrics, _clock, _loggerFactory.CreateLogger<DatabaseStateRefresher>());
+        await using var totals = new TerminalTotalsRefresher(
+            database, _endpoint, _options, _metrics, _clock, _loggerFactory.CreateLogger<TerminalTotalsRefresher>());
         await using var follower = new CompletionFollower(database, _endpoint, _options, _metrics, _clock, _loggerFactory);
-        await Task.WhenAll(refresher.RunAsync(stoppingToken), follower.RunAsync(stoppingToken));
+        await Task.WhenAll(refresher.RunAsync(stoppingToken), totals.RunAsync(stoppingToken), follower.RunAsync(stoppingToken));
     }
 
     // The server may be down when the exporter starts: keep trying, once per refresh interval,

@@ -6,10 +6,11 @@ using QueueExporter.QueueJob.Schema;
 namespace QueueExporter.Scraper.Database;
 
 /// <summary>
-/// Refreshes one database's gauges on its own loop: active-state counts and ages every refresh,
-/// done/cancelled totals on the slower terminal cadence, runner sessions. Scrapes read the
-/// published values and never wait on the database. A failed refresh sets the database down,
-/// counts the error and logs it only when it differs from the previous one.
+/// Refreshes one database's frequent gauges on its own loop: unfinished-state counts and ages,
+/// and runner sessions. Nothing it reads grows with the table's history (done, cancelled and
+/// failed rows are <see cref="TerminalTotalsRefresher"/>'s). Scrapes read the published values and
+/// never wait on the database. A failed refresh sets the database down, counts the error, keeps
+/// the last values and logs the error only when it differs from the previous one.
 /// </summary>
 public sealed partial class DatabaseStateRefresher : IAsyncDisposable
 {
@@ -22,10 +23,7 @@ public sealed partial class DatabaseStateRefresher : IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
 
     private QueueJobSchema? _schema;
-    private IReadOnlyList<JobStateCount>? _terminalTotals;
-    private DateTimeOffset _terminalDueAt = DateTimeOffset.MinValue;
     private string? _lastError;
-    private string? _lastTerminalError;
     private bool _warnedAboutVisibility;
 
     /// <summary>Creates the refresher; it connects on the first refresh.</summary>
@@ -81,19 +79,17 @@ public sealed partial class DatabaseStateRefresher : IAsyncDisposable
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             var schema = _schema ??= await DetectAsync(connection, cancellationToken);
-            var now = _clock.GetUtcNow();
             var activeStates = ActiveStatesQuery.StatesOf(schema);
-            var counts = await ActiveStatesQuery.ReadAsync(connection, activeStates, now, cancellationToken);
-            await RefreshTerminalTotalsAsync(connection, schema, now, cancellationToken);
+            var counts = await ActiveStatesQuery.ReadAsync(connection, activeStates, _clock.GetUtcNow(), cancellationToken);
+            // Ages are measured to the moment the answer arrived: a clock read before a slow query
+            // would make every age look younger by the query's duration.
+            var readAt = _clock.GetUtcNow();
             var (sessions, allVisible) = await RunnerSessionsQuery.ReadAsync(connection, cancellationToken);
             WarnOnceAboutVisibility(allVisible);
 
-            IReadOnlyList<string> states = _terminalTotals is null
-                ? activeStates
-                : [.. activeStates, .. TerminalTotalsQuery.StatesOf(schema)];
-            _metrics.PublishJobs(_database, states, [.. counts, .. _terminalTotals ?? []], now);
+            _metrics.PublishActive(_database, activeStates, counts, readAt);
             _metrics.PublishRunnerSessions(_database, sessions);
-            _metrics.MarkUp(_database, _clock.GetElapsedTime(started));
+            _metrics.MarkUp(_database, _clock.GetElapsedTime(started), _clock.GetUtcNow());
             ReportError(null);
             return true;
         }
@@ -122,32 +118,6 @@ public sealed partial class DatabaseStateRefresher : IAsyncDisposable
         }
 
         return schema;
-    }
-
-    private async Task RefreshTerminalTotalsAsync(NpgsqlConnection connection, QueueJobSchema schema, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (_options.TerminalInterval == TimeSpan.Zero || now < _terminalDueAt)
-        {
-            return;
-        }
-
-        // Due again one interval later whether or not it worked: a count that timed out on a
-        // huge table must not be retried on every refresh.
-        _terminalDueAt = now + _options.TerminalInterval;
-        try
-        {
-            _terminalTotals = await TerminalTotalsQuery.ReadAsync(connection, TerminalTotalsQuery.StatesOf(schema), cancellationToken);
-            _lastTerminalError = null;
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.QueryCanceled)
-        {
-            if (_lastTerminalError is null)
-            {
-                LogTerminalTimeout(_logger, _database, _options.StatementTimeout.TotalSeconds);
-            }
-
-            _lastTerminalError = ex.SqlState;
-        }
     }
 
     private void WarnOnceAboutVisibility(bool allVisible)
@@ -189,9 +159,6 @@ public sealed partial class DatabaseStateRefresher : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "database {Database} can be read again")]
     private static partial void LogRecovered(ILogger logger, string database);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "database {Database}: counting done/cancelled jobs took longer than the statement timeout ({TimeoutSeconds} s); their gauges keep the last value (raise --statement-timeout or --terminal-interval, or set it to 0)")]
-    private static partial void LogTerminalTimeout(ILogger logger, string database, double timeoutSeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "database {Database}: this role cannot see other sessions' statements (grant pg_read_all_stats); queue_job_runner_sessions counts only holders of the runner leader lock")]
     private static partial void LogSessionsNotVisible(ILogger logger, string database);

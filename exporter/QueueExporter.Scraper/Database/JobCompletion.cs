@@ -6,9 +6,11 @@ namespace QueueExporter.Scraper.Database;
 /// <param name="DurationSeconds">Execution time of a done job (exec_time, else date_done - date_started), when known.</param>
 /// <param name="WaitSeconds">From runnable (later of date_created and eta) to date_started, when known.</param>
 /// <param name="ExceptionLabel">For a failed job, the bounded exception label; else null.</param>
+/// <param name="FunctionLabel">The bounded <c>model_name.method_name</c> label; null when not known.</param>
 public sealed record JobCompletion(
     string Channel,
     string State,
     double? DurationSeconds,
     double? WaitSeconds,
-    string? ExceptionLabel);
+    string? ExceptionLabel,
+    string? FunctionLabel = null);

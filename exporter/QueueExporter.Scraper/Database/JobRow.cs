@@ -2,7 +2,8 @@ namespace QueueExporter.Scraper.Database;
 
 /// <summary>
 /// The facts the completion follower reads of one queue_job row. Columns a table's version lacks
-/// (exc_name and exec_time in old 12.0, date_cancelled before 14.0) are null.
+/// (exc_name and exec_time in old 12.0, date_cancelled before 14.0) are null. <c>Function</c> is
+/// <c>model_name.method_name</c>, null when either is.
 /// </summary>
 public sealed record JobRow(
     string Uuid,
@@ -14,4 +15,5 @@ public sealed record JobRow(
     DateTimeOffset? Eta,
     DateTimeOffset? DateStarted,
     DateTimeOffset? DateDone,
-    DateTimeOffset? DateCancelled);
+    DateTimeOffset? DateCancelled,
+    string? Function = null);

@@ -1,50 +1,76 @@
 using System.Collections.Concurrent;
 using Prometheus;
 using QueueExporter.QueueJob.Schema;
+using QueueExporter.Scraper.Labels;
 
 namespace QueueExporter.Scraper.Database;
 
 /// <summary>
-/// The database metric families of the scraper. Gauges are set by each database's refresh loop
-/// from its latest reading, so a scrape only reads memory; counters and histograms are fed by the
+/// The database metric families of the scraper. Gauges are set by each database's loops from their
+/// latest readings, so a scrape only reads memory; counters and histograms are fed by the
 /// completion follower as rows change.
 /// </summary>
 /// <remarks>
-/// For every channel ever seen in a database, every state the table's version can hold is exported
-/// (0 when empty), so an alert on a missing series never hides an empty queue. When a database
-/// cannot be read its gauges are removed rather than left stale; <c>queue_job_scrape_up</c> says why.
+/// Per database, a <see cref="DatabaseJobCounts"/> merges the loops' readings and bounds the
+/// channel label; every state exported is exported for every channel label (0 when empty), so an
+/// alert on a missing series never hides an empty queue. A failed refresh leaves the gauges at
+/// their last values: <c>queue_job_scrape_up</c> and
+/// <c>queue_job_scrape_last_success_timestamp_seconds</c> say how stale they are.
 /// </remarks>
 public sealed class ScraperMetrics
 {
-    /// <summary>States that have an oldest-age gauge, and the column their age is measured from.</summary>
+    /// <summary>States that have an oldest-age gauge.</summary>
     public static readonly IReadOnlyList<string> AgedStates = [JobStates.Pending, JobStates.Enqueued, JobStates.Started];
 
-    private static readonly double[] DurationBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
-    private static readonly double[] WaitBuckets = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400];
+    private static readonly string[] TerminalStates = [JobStates.Done, JobStates.Failed, JobStates.Cancelled];
+    // The two histograms per channel label are most of /metrics (a line per bucket, plus +Inf,
+    // sum and count): 13 buckets, about 1-5-10 per decade, keep 200 channels' series under 1 MB.
+    private static readonly double[] DurationBuckets = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 600, 1800, 3600];
+    private static readonly double[] WaitBuckets = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 600, 1800, 3600, 21600, 86400];
 
     private readonly Gauge _jobs;
+    private readonly Gauge _jobsEstimated;
     private readonly Gauge _oldestAge;
     private readonly Counter _completed;
     private readonly Histogram _duration;
     private readonly Histogram _wait;
     private readonly Counter _failures;
+    private readonly Counter _functionCompleted;
+    private readonly Histogram _functionDuration;
     private readonly Gauge _runnerSessions;
     private readonly Gauge _up;
+    private readonly Gauge _lastSuccess;
     private readonly Gauge _scrapeDuration;
     private readonly Counter _scrapeErrors;
-    private readonly ConcurrentDictionary<string, PublishedSeries> _published = new(StringComparer.Ordinal);
+    private readonly int _maxChannels;
+    private readonly TimeSpan _channelIdleTime;
+    private readonly ConcurrentDictionary<string, DatabaseSeries> _databases = new(StringComparer.Ordinal);
 
-    /// <summary>Creates the families on <paramref name="registry"/> and sets build info for <paramref name="version"/>.</summary>
-    public ScraperMetrics(CollectorRegistry registry, string version)
+    /// <summary>
+    /// Creates the families on <paramref name="registry"/> and sets build info for <paramref name="version"/>.
+    /// Per database, <paramref name="maxChannels"/> channels keep their name (the rest are <c>other</c>)
+    /// and a channel not seen for <paramref name="channelIdleTime"/> is dropped.
+    /// </summary>
+    public ScraperMetrics(CollectorRegistry registry, string version, int maxChannels = ScraperOptions.DefaultMaxChannels, TimeSpan? channelIdleTime = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentException.ThrowIfNullOrEmpty(version);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxChannels);
+        _maxChannels = maxChannels;
+        _channelIdleTime = channelIdleTime ?? ScraperOptions.DefaultChannelIdleTime;
         var factory = Metrics.WithCustomRegistry(registry);
         string[] stateLabels = ["database", "channel", "state"];
-        _jobs = factory.CreateGauge("queue_job_jobs", "Jobs per state (active states exact at each refresh; done and cancelled refreshed on the slower terminal cadence).", stateLabels);
+        _jobs = factory.CreateGauge(
+            "queue_job_jobs",
+            "Jobs per channel and state: unfinished states exact at each refresh; done, cancelled and failed counted on the slower terminal cadence plus the completions seen since (absent while only estimated).",
+            stateLabels);
+        _jobsEstimated = factory.CreateGauge(
+            "queue_job_jobs_estimated",
+            "Done, cancelled and failed jobs as estimated from the planner's statistics (pg_class.reltuples times the state's frequency in pg_stats); lags until the next ANALYZE.",
+            "database", "state");
         _oldestAge = factory.CreateGauge(
             "queue_job_oldest_age_seconds",
-            "Age of the oldest runnable pending job (since the later of date_created and eta), enqueued job (since date_enqueued) and started job (since date_started); 0 when there is none.",
+            "Age of the oldest runnable pending job (since the later of date_created and eta), enqueued job (since date_enqueued) and started job (since date_started), at the last refresh; 0 when there is none.",
             stateLabels);
         _completed = factory.CreateCounter("queue_job_completed_total", "Jobs that reached done, failed or cancelled since the exporter started.", stateLabels);
         _duration = factory.CreateHistogram(
@@ -56,113 +82,256 @@ public sealed class ScraperMetrics
             "Time from runnable (later of date_created and eta) to date_started, observed when the job completes.",
             new HistogramConfiguration { LabelNames = ["database", "channel"], Buckets = WaitBuckets });
         _failures = factory.CreateCounter("queue_job_failures_total", "Jobs that reached failed, by exc_name (bounded; the rest are other).", "database", "channel", "exception");
+        // Per function, not per channel and function: a function's channel is usually fixed, and
+        // the product of two bounded labels would multiply the histogram's series.
+        _functionCompleted = factory.CreateCounter(
+            "queue_job_function_completed_total",
+            "Jobs that reached done, failed or cancelled since the exporter started, by model_name.method_name (bounded; the rest are other).",
+            "database", "function", "state");
+        _functionDuration = factory.CreateHistogram(
+            "queue_job_function_duration_seconds",
+            "Execution time of jobs that reached done, by model_name.method_name (bounded; the rest are other).",
+            new HistogramConfiguration { LabelNames = ["database", "function"], Buckets = DurationBuckets });
         _runnerSessions = factory.CreateGauge("queue_job_runner_sessions", "Database sessions of a job runner: holders of the runner leader lock, or sessions listening on queue_job.", "database");
-        _up = factory.CreateGauge("queue_job_scrape_up", "1 when the last refresh of the database succeeded, else 0.", "database");
+        _up = factory.CreateGauge("queue_job_scrape_up", "1 when the last refresh of the database succeeded, else 0 (the gauges keep their last values).", "database");
+        _lastSuccess = factory.CreateGauge("queue_job_scrape_last_success_timestamp_seconds", "Unix time of the last successful refresh of the database: the age of its gauges is time() minus this.", "database");
         _scrapeDuration = factory.CreateGauge("queue_job_scrape_duration_seconds", "Wall time of the last refresh of the database.", "database");
         _scrapeErrors = factory.CreateCounter("queue_job_scrape_errors_total", "Refreshes of the database that failed.", "database");
         factory.CreateGauge("queue_job_exporter_build_info", "The exporter's version; always 1.", "version").WithLabels(version).Set(1);
     }
 
     /// <summary>
-    /// Publishes a database's job counts. <paramref name="states"/> are the states to export (those
-    /// read this time: the active ones, plus done/cancelled when the terminal totals are known);
-    /// a state of a known channel without a row is exported as 0.
+    /// Publishes the unfinished states' counts read at <paramref name="readAt"/> (the clock read
+    /// after the query, so ages do not include the query's own duration as waiting time).
     /// </summary>
-    public void PublishJobs(string database, IReadOnlyCollection<string> states, IReadOnlyList<JobStateCount> counts, DateTimeOffset now)
+    public void PublishActive(string database, IReadOnlyList<string> states, IReadOnlyList<JobStateCount> counts, DateTimeOffset readAt)
     {
-        ArgumentNullException.ThrowIfNull(states);
-        ArgumentNullException.ThrowIfNull(counts);
-        var series = _published.GetOrAdd(database, _ => new PublishedSeries());
+        var series = SeriesOf(database);
         lock (series)
         {
-            series.Channels.Add("root");
-            foreach (var count in counts)
-            {
-                series.Channels.Add(count.Channel);
-            }
+            var expired = series.Counts.ExpireIdle(readAt);
+            series.Counts.SetActive(states, counts, readAt);
+            Render(database, series, expired);
+        }
+    }
 
-            var byKey = counts.ToDictionary(c => (c.Channel, c.State));
-            foreach (var channel in series.Channels)
-            {
-                foreach (var state in states)
-                {
-                    byKey.TryGetValue((channel, state), out var count);
-                    _jobs.WithLabels(database, channel, state).Set(count?.Count ?? 0);
-                    series.States.Add(state);
-                    if (AgedStates.Contains(state))
-                    {
-                        var age = count?.OldestSince is { } since ? Math.Max(0, (now - since).TotalSeconds) : 0;
-                        _oldestAge.WithLabels(database, channel, state).Set(age);
-                    }
-                }
-            }
+    /// <summary>Call just before counting a terminal state exactly; pass the result to <see cref="PublishTerminal"/>.</summary>
+    public TerminalCountBaseline BeginTerminalCount(string database, string state)
+    {
+        var series = SeriesOf(database);
+        lock (series)
+        {
+            return series.Counts.BeginTerminalCount(state);
+        }
+    }
+
+    /// <summary>Publishes the exact count of a terminal state per channel.</summary>
+    public void PublishTerminal(string database, TerminalCountBaseline baseline, IReadOnlyList<JobStateCount> counts, DateTimeOffset now)
+    {
+        var series = SeriesOf(database);
+        lock (series)
+        {
+            var expired = series.Counts.ExpireIdle(now);
+            series.Counts.SetTerminal(baseline, counts, now);
+            Render(database, series, expired);
+        }
+    }
+
+    /// <summary>Stops exporting a terminal state per channel (it is only estimated now).</summary>
+    public void ForgetTerminal(string database, string state, DateTimeOffset now)
+    {
+        var series = SeriesOf(database);
+        lock (series)
+        {
+            var expired = series.Counts.ExpireIdle(now);
+            series.Counts.ForgetTerminal(state);
+            Render(database, series, expired);
+        }
+    }
+
+    /// <summary>Publishes the planner's estimate of a terminal state's rows; null removes it (no statistics).</summary>
+    public void PublishEstimate(string database, string state, double? rows)
+    {
+        if (rows is { } value)
+        {
+            _jobsEstimated.WithLabels(database, state).Set(value);
+        }
+        else
+        {
+            _jobsEstimated.RemoveLabelled(database, state);
         }
     }
 
     /// <summary>Publishes the number of runner sessions seen on the database.</summary>
     public void PublishRunnerSessions(string database, int sessions) => _runnerSessions.WithLabels(database).Set(sessions);
 
-    /// <summary>Counts completions read from the database.</summary>
-    public void RecordCompletions(string database, IEnumerable<JobCompletion> completions)
+    /// <summary>Counts completions read from the database at <paramref name="now"/>.</summary>
+    public void RecordCompletions(string database, IEnumerable<JobCompletion> completions, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(completions);
-        foreach (var completion in completions)
+        var series = SeriesOf(database);
+        lock (series)
         {
-            _completed.WithLabels(database, completion.Channel, completion.State).Inc();
-            if (completion.DurationSeconds is { } duration)
+            var expired = series.Counts.ExpireIdle(now);
+            var any = expired.Count > 0;
+            foreach (var completion in completions)
             {
-                _duration.WithLabels(database, completion.Channel).Observe(duration);
+                any = true;
+                var channel = series.Counts.LabelFor(completion.Channel, now);
+                series.Counts.AddCompletion(channel, completion.State);
+                _completed.WithLabels(database, channel, completion.State).Inc();
+                if (completion.DurationSeconds is { } duration)
+                {
+                    _duration.WithLabels(database, channel).Observe(duration);
+                }
+
+                if (completion.WaitSeconds is { } wait)
+                {
+                    _wait.WithLabels(database, channel).Observe(wait);
+                }
+
+                if (completion.FunctionLabel is { } function)
+                {
+                    _functionCompleted.WithLabels(database, function, completion.State).Inc();
+                    if (completion.DurationSeconds is { } functionDuration)
+                    {
+                        _functionDuration.WithLabels(database, function).Observe(functionDuration);
+                    }
+                }
+
+                if (completion.ExceptionLabel is { } exception)
+                {
+                    _failures.WithLabels(database, channel, exception).Inc();
+                    series.ExceptionsOf(channel).Add(exception);
+                }
             }
 
-            if (completion.WaitSeconds is { } wait)
+            if (any)
             {
-                _wait.WithLabels(database, completion.Channel).Observe(wait);
-            }
-
-            if (completion.ExceptionLabel is { } exception)
-            {
-                _failures.WithLabels(database, completion.Channel, exception).Inc();
+                Render(database, series, expired);
             }
         }
     }
 
-    /// <summary>Marks a refresh that succeeded.</summary>
-    public void MarkUp(string database, TimeSpan duration)
+    /// <summary>Subtracts jobs that left a terminal state (read at <paramref name="now"/>) from its total.</summary>
+    public void RecordExits(string database, IReadOnlyList<JobStateExit> exits, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(exits);
+        if (exits.Count == 0)
+        {
+            return;
+        }
+
+        var series = SeriesOf(database);
+        lock (series)
+        {
+            var expired = series.Counts.ExpireIdle(now);
+            foreach (var exit in exits)
+            {
+                series.Counts.AddCompletion(series.Counts.LabelFor(exit.Channel, now), exit.State, -1);
+            }
+
+            Render(database, series, expired);
+        }
+    }
+
+    /// <summary>Marks a refresh that succeeded at <paramref name="now"/>.</summary>
+    public void MarkUp(string database, TimeSpan duration, DateTimeOffset now)
     {
         _up.WithLabels(database).Set(1);
+        _lastSuccess.WithLabels(database).Set(now.ToUnixTimeMilliseconds() / 1000.0);
         _scrapeDuration.WithLabels(database).Set(duration.TotalSeconds);
         _scrapeErrors.WithLabels(database);
     }
 
-    /// <summary>Marks a refresh that failed: up goes to 0, the error is counted, stale gauges go away.</summary>
+    /// <summary>
+    /// Marks a refresh that failed: up goes to 0 and the error is counted. The gauges keep their
+    /// last values (a dashboard keeps its numbers, an alert on them does not resolve by itself);
+    /// the last-success timestamp, unchanged, tells how old they are.
+    /// </summary>
     public void MarkDown(string database, TimeSpan duration)
     {
         _up.WithLabels(database).Set(0);
         _scrapeDuration.WithLabels(database).Set(duration.TotalSeconds);
         _scrapeErrors.WithLabels(database).Inc();
-        _runnerSessions.RemoveLabelled(database);
-        if (_published.TryGetValue(database, out var series))
-        {
-            lock (series)
-            {
-                foreach (var channel in series.Channels)
-                {
-                    foreach (var state in series.States)
-                    {
-                        _jobs.RemoveLabelled(database, channel, state);
-                        _oldestAge.RemoveLabelled(database, channel, state);
-                    }
-                }
-
-                series.States.Clear();
-            }
-        }
     }
 
-    private sealed class PublishedSeries
-    {
-        public HashSet<string> Channels { get; } = new(StringComparer.Ordinal);
+    private DatabaseSeries SeriesOf(string database) =>
+        _databases.GetOrAdd(database, _ => new DatabaseSeries(new DatabaseJobCounts(new ChannelLabels(_maxChannels, _channelIdleTime))));
 
-        public HashSet<string> States { get; } = new(StringComparer.Ordinal);
+    private void Render(string database, DatabaseSeries series, IReadOnlyList<string> expired)
+    {
+        var snapshot = series.Counts.Snapshot();
+        foreach (var label in expired)
+        {
+            RemoveChannel(database, series, label);
+        }
+
+        var jobs = new HashSet<(string, string)>();
+        var ages = new HashSet<(string, string)>();
+        foreach (var ((label, state), (count, oldestSince)) in snapshot.Values)
+        {
+            _jobs.WithLabels(database, label, state).Set(count);
+            jobs.Add((label, state));
+            if (AgedStates.Contains(state))
+            {
+                var age = oldestSince is { } since && snapshot.ActiveReadAt is { } readAt ? Math.Max(0, (readAt - since).TotalSeconds) : 0;
+                _oldestAge.WithLabels(database, label, state).Set(age);
+                ages.Add((label, state));
+            }
+        }
+
+        // Series of states no longer exported (a terminal state now only estimated) go away.
+        foreach (var (label, state) in series.Jobs.Except(jobs))
+        {
+            _jobs.RemoveLabelled(database, label, state);
+        }
+
+        foreach (var (label, state) in series.Ages.Except(ages))
+        {
+            _oldestAge.RemoveLabelled(database, label, state);
+        }
+
+        series.Jobs = jobs;
+        series.Ages = ages;
+    }
+
+    private void RemoveChannel(string database, DatabaseSeries series, string label)
+    {
+        foreach (var state in TerminalStates)
+        {
+            _completed.RemoveLabelled(database, label, state);
+        }
+
+        _duration.RemoveLabelled(database, label);
+        _wait.RemoveLabelled(database, label);
+        foreach (var exception in series.ExceptionsOf(label))
+        {
+            _failures.RemoveLabelled(database, label, exception);
+        }
+
+        series.Exceptions.Remove(label);
+    }
+
+    private sealed class DatabaseSeries(DatabaseJobCounts counts)
+    {
+        public DatabaseJobCounts Counts { get; } = counts;
+
+        public HashSet<(string Label, string State)> Jobs { get; set; } = [];
+
+        public HashSet<(string Label, string State)> Ages { get; set; } = [];
+
+        public Dictionary<string, HashSet<string>> Exceptions { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> ExceptionsOf(string label)
+        {
+            if (!Exceptions.TryGetValue(label, out var exceptions))
+            {
+                exceptions = new HashSet<string>(StringComparer.Ordinal);
+                Exceptions[label] = exceptions;
+            }
+
+            return exceptions;
+        }
     }
 }

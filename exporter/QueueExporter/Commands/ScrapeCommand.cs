@@ -40,17 +40,45 @@ public static class ScrapeCommand
 
     private static readonly Option<TimeSpan> Interval = DurationOption(
         "--interval",
-        "How often active-state counts, ages and runner sessions are read from each database (e.g. 15s, 500ms, 1m).",
+        "How often unfinished-state counts (never done/cancelled/failed), ages and runner sessions are read from each database (e.g. 15s, 500ms, 1m).",
         ScraperOptions.DefaultRefreshInterval);
 
     private static readonly Option<TimeSpan> TerminalInterval = DurationOption(
         "--terminal-interval",
-        "How often done/cancelled totals are counted; these rows are most of the table, so keep it slow. 0 disables them.",
+        "How often done/cancelled/failed totals are read, on their own loop; these rows are most of the table, so keep it slow. 0 disables them.",
         ScraperOptions.DefaultTerminalInterval);
+
+    private static readonly Option<TimeSpan> TerminalTimeout = DurationOption(
+        "--terminal-timeout",
+        "Server-side statement_timeout of the done/cancelled/failed counts (their own: a slow count never delays the refresh).",
+        ScraperOptions.DefaultTerminalTimeout);
+
+    private static readonly Option<long> TerminalExactLimit = new("--terminal-exact-limit")
+    {
+        Description = $"A terminal state the planner estimates above this many rows is exported only as queue_job_jobs_estimated, not counted per channel (0: never count). Default {ScraperOptions.DefaultTerminalExactLimit}.",
+        DefaultValueFactory = _ => ScraperOptions.DefaultTerminalExactLimit,
+    };
+
+    private static readonly Option<int> MaxChannels = new("--max-channels")
+    {
+        Description = $"Channels per database that keep their name in labels; later ones are exported as 'other'. Default {ScraperOptions.DefaultMaxChannels}.",
+        DefaultValueFactory = _ => ScraperOptions.DefaultMaxChannels,
+    };
+
+    private static readonly Option<int> MaxFunctions = new("--max-functions")
+    {
+        Description = $"Job functions (model_name.method_name) per database that keep their name in queue_job_function_* labels; later ones are 'other'. Default {ScraperOptions.DefaultMaxFunctions}.",
+        DefaultValueFactory = _ => ScraperOptions.DefaultMaxFunctions,
+    };
+
+    private static readonly Option<TimeSpan> ChannelIdle = DurationOption(
+        "--channel-idle",
+        "A channel with no job and no completion for this long is dropped from /metrics (its slot freed).",
+        ScraperOptions.DefaultChannelIdleTime);
 
     private static readonly Option<TimeSpan> StatementTimeout = DurationOption(
         "--statement-timeout",
-        "Server-side statement_timeout of every query the scraper sends.",
+        "Server-side statement_timeout of every other query the scraper sends; a refresh that exceeds it counts as failed (gauges keep their last values).",
         ScraperOptions.DefaultStatementTimeout);
 
     private static readonly Option<string> LogFormat = new("--log-format")
@@ -74,7 +102,8 @@ public static class ScrapeCommand
     {
         var command = new Command("scrape", "Export queue_job state, completions and Odoo log events on /metrics (read-only; runs beside any queue_job runner).")
         {
-            NoDatabase, LogFile, Listen, Interval, TerminalInterval, StatementTimeout, AuthUser, AuthPassword, LogFormat,
+            NoDatabase, LogFile, Listen, Interval, TerminalInterval, TerminalTimeout, TerminalExactLimit, StatementTimeout,
+            MaxChannels, ChannelIdle, MaxFunctions, AuthUser, AuthPassword, LogFormat,
         };
         DatabaseSelection.AddTo(command);
         command.SetAction((parse, cancellationToken) => CommandFailure.RunAsync(
@@ -105,7 +134,12 @@ public static class ScrapeCommand
             Listen = parse.GetValue(Listen) ?? ScraperOptions.DefaultListen,
             RefreshInterval = parse.GetValue(Interval),
             TerminalInterval = parse.GetValue(TerminalInterval),
+            TerminalTimeout = parse.GetValue(TerminalTimeout),
+            TerminalExactLimit = parse.GetValue(TerminalExactLimit),
             StatementTimeout = parse.GetValue(StatementTimeout),
+            MaxChannels = parse.GetValue(MaxChannels),
+            ChannelIdleTime = parse.GetValue(ChannelIdle),
+            MaxFunctions = parse.GetValue(MaxFunctions),
             AuthUser = parse.GetValue(AuthUser),
             AuthPassword = parse.GetValue(AuthPassword) ?? Environment.GetEnvironmentVariable(AuthPasswordEnvironmentVariable),
         };

@@ -18,6 +18,7 @@ internal static class DocumentedMetrics
         "queue_worker_job_duration_seconds",
         "queue_job_duration_seconds",
         "queue_job_wait_seconds",
+        "queue_job_function_duration_seconds",
     };
 
     public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal)
@@ -54,6 +55,11 @@ internal static class DocumentedMetrics
         "queue_job_failures_total",
         "queue_job_runner_sessions",
         "queue_job_scrape_up",
+        // Issue 12: the age of a database's figures, and the done/cancelled/failed estimates.
+        "queue_job_scrape_last_success_timestamp_seconds",
+        "queue_job_jobs_estimated",
+        "queue_job_function_completed_total",
+        "queue_job_function_duration_seconds",
         "queue_job_scrape_duration_seconds",
         "queue_job_scrape_errors_total",
         "queue_job_exporter_build_info",

@@ -83,6 +83,11 @@ public sealed class CompletionFollowerTests
         Assert.Equal(1 + 4 + 2 + 6 + 1 + 20, Sum("queue_job_wait_seconds_sum"), 6);
         var exception = writer.Schema.HasColumn("exc_name") ? "odoo.exceptions.UserError" : "unknown";
         Assert.Equal(1, Sum("queue_job_failures_total", ("exception", exception)));
+
+        // Every job here is res.partner.write (QueueJobTableWriter): the same totals per function.
+        Assert.Equal(5, Sum("queue_job_function_completed_total", ("function", "res.partner.write"), ("state", JobStates.Done)));
+        Assert.Equal(1, Sum("queue_job_function_completed_total", ("function", "res.partner.write"), ("state", JobStates.Failed)));
+        Assert.Equal(5, Sum("queue_job_function_duration_seconds_count", ("function", "res.partner.write")));
     }
 
     [Fact]

@@ -36,6 +36,28 @@ public sealed class DatabaseScraperServiceTests
         await service.StopAsync(CancellationToken.None);
     }
 
+    [Fact]
+    public async Task Done_totals_are_published_at_start_not_one_terminal_interval_later()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var database = await server.CreateDatabaseAsync();
+        var writer = await QueueJobTableWriter.OpenAsync(database);
+        var jobs = await writer.EnqueueAsync(3);
+        await writer.DoneAsync(jobs[0], DateTimeOffset.UtcNow, 1);
+        await writer.DoneAsync(jobs[1], DateTimeOffset.UtcNow, 1);
+        var registry = Metrics.NewCustomRegistry();
+        var options = new ScraperOptions { TerminalInterval = TimeSpan.FromHours(1), ChannelIdleTime = TimeSpan.FromHours(2) };
+        options.Databases.Add(database.Name);
+        using var service = new DatabaseScraperService(database.Endpoint, options, new ScraperMetrics(registry, "test"), TimeProvider.System, NullLoggerFactory.Instance);
+        await service.StartAsync(CancellationToken.None);
+
+        await Eventually.UntilAsync(
+            async () => (await ExportedMetrics.ReadAsync(registry)).Value("queue_job_jobs", ("database", database.Name), ("channel", "root"), ("state", "done")) == 2,
+            Timeout,
+            "the done total is published by the first terminal pass, at start");
+        await service.StopAsync(CancellationToken.None);
+    }
+
     private static async Task<double?> UpAsync(CollectorRegistry registry, string database) =>
         (await ExportedMetrics.ReadAsync(registry)).Value("queue_job_scrape_up", ("database", database));
 }

@@ -22,7 +22,9 @@ public sealed class DatabaseStateRefresherTests
         await using var database = await server.CreateDatabaseAsync(shape);
         var writer = await QueueJobTableWriter.OpenAsync(database);
         var registry = Metrics.NewCustomRegistry();
-        await using var refresher = NewRefresher(database, registry, TimeProvider.System);
+        var metrics = new ScraperMetrics(registry, "test");
+        await using var refresher = NewRefresher(database, metrics, TimeProvider.System);
+        await using var totals = NewTotals(database, metrics);
 
         var root = await writer.EnqueueAsync(6);
         var mail = await writer.EnqueueAsync(4, "root.mail");
@@ -33,6 +35,7 @@ public sealed class DatabaseStateRefresherTests
         await writer.FailedAsync(root[4], "odoo.exceptions.UserError");
         await writer.DoneAsync(mail[0], Now.AddSeconds(-5), 1.0);
         Assert.True(await refresher.RefreshAsync(CancellationToken.None));
+        Assert.True(await totals.RefreshAsync(CancellationToken.None));
         await AssertGaugesMatchSqlAsync(registry, database, writer);
 
         // A second round of changes, as a live table would see between two refreshes.
@@ -45,7 +48,31 @@ public sealed class DatabaseStateRefresherTests
         }
 
         Assert.True(await refresher.RefreshAsync(CancellationToken.None));
+        Assert.True(await totals.RefreshAsync(CancellationToken.None));
         await AssertGaugesMatchSqlAsync(registry, database, writer);
+    }
+
+    [Fact]
+    public async Task The_frequent_refresh_exports_only_unfinished_states()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var database = await server.CreateDatabaseAsync();
+        var writer = await QueueJobTableWriter.OpenAsync(database);
+        var jobs = await writer.EnqueueAsync(4);
+        await writer.DoneAsync(jobs[0], Now, 1);
+        await writer.FailedAsync(jobs[1], "odoo.exceptions.UserError");
+        await writer.CancelledAsync(jobs[2], Now);
+        var registry = Metrics.NewCustomRegistry();
+        await using var refresher = NewRefresher(database, registry);
+
+        Assert.True(await refresher.RefreshAsync(CancellationToken.None));
+
+        // Done, cancelled and failed are the terminal loop's: none of them comes from the refresh.
+        var metrics = await ExportedMetrics.ReadAsync(registry);
+        Assert.Equal(
+            [JobStates.Enqueued, JobStates.Pending, JobStates.Started, JobStates.WaitDependencies],
+            metrics.Samples("queue_job_jobs", ("database", database.Name)).Select(s => s.Labels["state"]).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(1, metrics.Value("queue_job_jobs", ("database", database.Name), ("channel", "root"), ("state", JobStates.Pending)));
     }
 
     [Fact]
@@ -99,7 +126,7 @@ public sealed class DatabaseStateRefresherTests
         var down = await ExportedMetrics.ReadAsync(registry);
         Assert.Equal(0, Up(down, stopping));
         Assert.Equal(1, down.Value("queue_job_scrape_errors_total", ("database", stopping.Name)));
-        Assert.Empty(down.Samples("queue_job_jobs", ("database", stopping.Name)));
+        Assert.Equal(2, down.Value("queue_job_jobs", ("database", stopping.Name), ("channel", "root"), ("state", JobStates.Pending)));
         Assert.Equal(1, Up(down, steady));
 
         await dedicated.StartAsync();
@@ -107,6 +134,49 @@ public sealed class DatabaseStateRefresherTests
         var back = await ExportedMetrics.ReadAsync(registry);
         Assert.Equal(1, Up(back, stopping));
         Assert.Equal(2, back.Value("queue_job_jobs", ("database", stopping.Name), ("channel", "root"), ("state", JobStates.Pending)));
+    }
+
+    [Fact]
+    public async Task A_refresh_exceeding_its_timeout_keeps_the_gauges_and_leaves_the_last_success_time_behind()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var database = await server.CreateDatabaseAsync();
+        var writer = await QueueJobTableWriter.OpenAsync(database);
+        await writer.EnqueueAsync(3);
+        var registry = Metrics.NewCustomRegistry();
+        var clock = new FakeTimeProvider(Now);
+        await using var refresher = new DatabaseStateRefresher(
+            database.Name,
+            database.Endpoint,
+            new ScraperOptions { StatementTimeout = TimeSpan.FromMilliseconds(300) },
+            new ScraperMetrics(registry, "test"),
+            clock,
+            NullLogger<DatabaseStateRefresher>.Instance);
+        Assert.True(await refresher.RefreshAsync(CancellationToken.None));
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await using (var blocker = await database.OpenConnectionAsync())
+        {
+            // The table's strongest lock makes the refresh wait until its statement timeout.
+            await using var transaction = await blocker.BeginTransactionAsync();
+            await using (var lockTable = new Npgsql.NpgsqlCommand("LOCK TABLE queue_job IN ACCESS EXCLUSIVE MODE", blocker, transaction))
+            {
+                await lockTable.ExecuteNonQueryAsync();
+            }
+
+            Assert.False(await refresher.RefreshAsync(CancellationToken.None));
+        }
+
+        var stale = await ExportedMetrics.ReadAsync(registry);
+        Assert.Equal(0, Up(stale, database));
+        Assert.Equal(3, stale.Value("queue_job_jobs", ("database", database.Name), ("channel", "root"), ("state", JobStates.Pending)));
+        Assert.Equal(Now.ToUnixTimeSeconds(), stale.Value("queue_job_scrape_last_success_timestamp_seconds", ("database", database.Name)));
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(await refresher.RefreshAsync(CancellationToken.None));
+        var fresh = await ExportedMetrics.ReadAsync(registry);
+        Assert.Equal(1, Up(fresh, database));
+        Assert.Equal(Now.AddMinutes(2).ToUnixTimeSeconds(), fresh.Value("queue_job_scrape_last_success_timestamp_seconds", ("database", database.Name)));
     }
 
     [Fact]
@@ -175,18 +245,25 @@ public sealed class DatabaseStateRefresherTests
         Assert.DoesNotContain(metrics.Samples("queue_job_jobs", ("database", database.Name)), s => !writer.Schema.States.Contains(s.Labels["state"]));
     }
 
+    private static TerminalTotalsRefresher NewTotals(TestDatabase database, ScraperMetrics metrics, ScraperOptions? options = null) => new(
+        database.Name,
+        database.Endpoint,
+        options ?? new ScraperOptions(),
+        metrics,
+        TimeProvider.System,
+        NullLogger<TerminalTotalsRefresher>.Instance);
+
     private static double? Up(ExportedMetrics metrics, TestDatabase database) =>
         metrics.Value("queue_job_scrape_up", ("database", database.Name));
 
     private static DatabaseStateRefresher NewRefresher(TestDatabase database, CollectorRegistry registry, TimeProvider? clock = null) =>
         NewRefresher(database, new ScraperMetrics(registry, "test"), clock);
 
-    // The fake clock stands still, so each refresh with it sees the same "now"; tests that refresh
-    // the terminal totals more than once use the system clock.
+    // The fake clock stands still, so each refresh with it sees the same "now".
     private static DatabaseStateRefresher NewRefresher(TestDatabase database, ScraperMetrics metrics, TimeProvider? clock = null) => new(
         database.Name,
         database.Endpoint,
-        new ScraperOptions { TerminalInterval = TimeSpan.FromMilliseconds(1), StatementTimeout = TimeSpan.FromSeconds(2) },
+        new ScraperOptions { StatementTimeout = TimeSpan.FromSeconds(2) },
         metrics,
         clock ?? new FakeTimeProvider(Now),
         NullLogger<DatabaseStateRefresher>.Instance);

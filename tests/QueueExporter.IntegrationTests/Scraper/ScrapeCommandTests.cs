@@ -23,7 +23,8 @@ public sealed partial class ScrapeCommandTests : IDisposable
         foreach (var option in new[]
         {
             "--database-url", "--database", "--no-database", "--log-file", "--listen", "--interval",
-            "--terminal-interval", "--statement-timeout", "--auth-user", "--auth-password", "--log-format",
+            "--terminal-interval", "--terminal-timeout", "--terminal-exact-limit", "--statement-timeout",
+            "--max-channels", "--channel-idle", "--max-functions", "--auth-user", "--auth-password", "--log-format",
         })
         {
             Assert.Matches(new Regex($@"^\s+{Regex.Escape(option)}\b.*\S\s{{2,}}\S", RegexOptions.Multiline), stdout);

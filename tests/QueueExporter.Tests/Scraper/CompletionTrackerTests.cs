@@ -1,4 +1,5 @@
 using QueueExporter.Scraper.Database;
+using QueueExporter.Scraper.Labels;
 using Xunit;
 
 namespace QueueExporter.Tests.Scraper;
@@ -102,7 +103,7 @@ public sealed class CompletionTrackerTests
     [Fact]
     public void The_number_of_remembered_active_jobs_is_bounded()
     {
-        var tracker = new CompletionTracker(Start, new ExceptionLabels(5), maxActiveJobs: 2);
+        var tracker = new CompletionTracker(Start, new FirstSeenLabels(5), maxActiveJobs: 2);
 
         tracker.Resynchronise([("a", "pending"), ("b", "pending"), ("c", "pending")]);
 
@@ -112,16 +113,45 @@ public sealed class CompletionTrackerTests
     [Fact]
     public void Exception_labels_beyond_the_capacity_become_other()
     {
-        var labels = new ExceptionLabels(2);
+        var labels = new FirstSeenLabels(2);
 
         Assert.Equal("a.A", labels.LabelFor("a.A"));
         Assert.Equal("b.B", labels.LabelFor("b.B"));
-        Assert.Equal(ExceptionLabels.Other, labels.LabelFor("c.C"));
+        Assert.Equal(FirstSeenLabels.Other, labels.LabelFor("c.C"));
         Assert.Equal("a.A", labels.LabelFor("a.A"));
-        Assert.Equal(ExceptionLabels.Unknown, labels.LabelFor(null));
+        Assert.Equal(FirstSeenLabels.Unknown, labels.LabelFor(null));
     }
 
-    private static CompletionTracker NewTracker() => new(Start, new ExceptionLabels(10));
+    [Fact]
+    public void A_completion_is_labelled_with_its_bounded_function()
+    {
+        var tracker = new CompletionTracker(Start, new FirstSeenLabels(10), functionLabels: new FirstSeenLabels(1));
+        tracker.Resynchronise([("a", "started"), ("b", "started"), ("c", "started")]);
+
+        var completions = tracker.Observe(
+            ["a", "b", "c"],
+            [Row("a", "done", function: "res.partner.write"), Row("b", "done", function: "sale.order.confirm"), Row("c", "done")]);
+
+        Assert.Equal(["res.partner.write", FirstSeenLabels.Other, FirstSeenLabels.Unknown], completions.Select(c => c.FunctionLabel));
+    }
+
+    [Fact]
+    public void A_failed_job_requeued_or_set_done_by_hand_leaves_the_failed_state_once()
+    {
+        var tracker = NewTracker();
+        tracker.Observe(["a", "b"], [Row("a", "started"), Row("b", "started")]);
+        tracker.Observe(["a", "b"], [Row("a", "failed"), Row("b", "failed")]);
+
+        var requeued = tracker.ObserveChanges(["a", "b"], [Row("a", "pending"), Row("b", "done", done: Start.AddSeconds(9))]);
+        var again = tracker.ObserveChanges(["a", "b"], [Row("a", "pending"), Row("b", "done", done: Start.AddSeconds(9))]);
+
+        Assert.Equal([new JobStateExit("root", "failed"), new JobStateExit("root", "failed")], requeued.Exits);
+        Assert.Equal("done", Assert.Single(requeued.Completions).State);
+        Assert.Empty(again.Exits);
+        Assert.Empty(again.Completions);
+    }
+
+    private static CompletionTracker NewTracker() => new(Start, new FirstSeenLabels(10));
 
     private static JobRow Row(
         string uuid,
@@ -132,6 +162,7 @@ public sealed class CompletionTrackerTests
         DateTimeOffset? done = null,
         DateTimeOffset? cancelled = null,
         double? execTime = null,
-        string? exception = null) =>
-        new(uuid, state, "root", exception, execTime, created ?? Start, eta, started, done, cancelled);
+        string? exception = null,
+        string? function = null) =>
+        new(uuid, state, "root", exception, execTime, created ?? Start, eta, started, done, cancelled, function);
 }

@@ -15,33 +15,93 @@ public sealed class ScraperMetricsTests
         var registry = Metrics.NewCustomRegistry();
         var metrics = new ScraperMetrics(registry, "1.2.3");
 
-        metrics.PublishJobs("db1", ["pending", "enqueued", "failed"], [new JobStateCount("root.mail", "pending", 4, Now.AddSeconds(-30))], Now);
+        metrics.PublishActive("db1", ["pending", "enqueued", "started"], [new JobStateCount("root.mail", "pending", 4, Now.AddSeconds(-30))], Now);
 
         var text = await ExportAsync(registry);
         Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root.mail\",state=\"pending\"} 4", text, StringComparison.Ordinal);
-        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root.mail\",state=\"failed\"} 0", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root.mail\",state=\"started\"} 0", text, StringComparison.Ordinal);
         Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root\",state=\"enqueued\"} 0", text, StringComparison.Ordinal);
         Assert.Contains("queue_job_oldest_age_seconds{database=\"db1\",channel=\"root.mail\",state=\"pending\"} 30", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("queue_job_oldest_age_seconds{database=\"db1\",channel=\"root.mail\",state=\"failed\"}", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_oldest_age_seconds{database=\"db1\",channel=\"root.mail\",state=\"started\"} 0", text, StringComparison.Ordinal);
         Assert.Contains("queue_job_exporter_build_info{version=\"1.2.3\"} 1", text, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task A_database_marked_down_loses_its_gauges_and_counts_an_error()
+    public async Task A_database_marked_down_keeps_its_last_values_and_its_last_success_time()
     {
         var registry = Metrics.NewCustomRegistry();
         var metrics = new ScraperMetrics(registry, "1.2.3");
-        metrics.PublishJobs("db1", ["pending"], [new JobStateCount("root", "pending", 4, null)], Now);
+        metrics.PublishActive("db1", ["pending"], [new JobStateCount("root", "pending", 4, null)], Now);
         metrics.PublishRunnerSessions("db1", 1);
-        metrics.MarkUp("db1", TimeSpan.FromMilliseconds(5));
+        metrics.MarkUp("db1", TimeSpan.FromMilliseconds(5), Now);
 
         metrics.MarkDown("db1", TimeSpan.FromMilliseconds(7));
 
         var text = await ExportAsync(registry);
         Assert.Contains("queue_job_scrape_up{database=\"db1\"} 0", text, StringComparison.Ordinal);
         Assert.Contains("queue_job_scrape_errors_total{database=\"db1\"} 1", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("queue_job_jobs{", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("queue_job_runner_sessions{", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root\",state=\"pending\"} 4", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_runner_sessions{database=\"db1\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains($"queue_job_scrape_last_success_timestamp_seconds{{database=\"db1\"}} {Now.ToUnixTimeSeconds()}", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_terminal_count_moves_with_the_completions_seen_after_it_began()
+    {
+        var registry = Metrics.NewCustomRegistry();
+        var metrics = new ScraperMetrics(registry, "1.2.3");
+        metrics.RecordCompletions("db1", [new JobCompletion("root", "failed", null, null, "E")], Now);
+        var baseline = metrics.BeginTerminalCount("db1", "failed");
+        metrics.RecordCompletions("db1", [new JobCompletion("root", "failed", null, null, "E")], Now);
+        metrics.PublishTerminal("db1", baseline, [new JobStateCount("root", "failed", 10, null)], Now);
+        metrics.RecordCompletions("db1", [new JobCompletion("root.mail", "failed", null, null, "E")], Now);
+
+        var text = await ExportAsync(registry);
+        // 10 counted, plus the two completions after the baseline; the one before is in the count.
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root\",state=\"failed\"} 11", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root.mail\",state=\"failed\"} 1", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("state=\"done\"", text, StringComparison.Ordinal);
+
+        metrics.RecordExits("db1", [new JobStateExit("root", "failed"), new JobStateExit("root.mail", "failed"), new JobStateExit("root.mail", "failed")], Now);
+        text = await ExportAsync(registry);
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root\",state=\"failed\"} 10", text, StringComparison.Ordinal);
+        // Never below zero, even when the follower saw more exits than the count had rows.
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root.mail\",state=\"failed\"} 0", text, StringComparison.Ordinal);
+
+        metrics.ForgetTerminal("db1", "failed", Now);
+        Assert.DoesNotContain("queue_job_jobs{database=\"db1\",channel=\"root\",state=\"failed\"}", await ExportAsync(registry), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Channels_beyond_the_bound_are_summed_as_other_and_idle_channels_are_dropped()
+    {
+        var registry = Metrics.NewCustomRegistry();
+        var metrics = new ScraperMetrics(registry, "1.2.3", maxChannels: 1, channelIdleTime: TimeSpan.FromMinutes(10));
+        metrics.PublishActive(
+            "db1",
+            ["pending"],
+            [
+                new JobStateCount("root.a", "pending", 1, null),
+                new JobStateCount("root.b", "pending", 2, Now.AddSeconds(-60)),
+                new JobStateCount("root.c", "pending", 3, Now.AddSeconds(-90)),
+            ],
+            Now);
+        metrics.RecordCompletions("db1", [new JobCompletion("root.c", "done", 1, 1, null)], Now);
+
+        var text = await ExportAsync(registry);
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root.a\",state=\"pending\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"other\",state=\"pending\"} 5", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_oldest_age_seconds{database=\"db1\",channel=\"other\",state=\"pending\"} 90", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_completed_total{database=\"db1\",channel=\"other\",state=\"done\"} 1", text, StringComparison.Ordinal);
+
+        // root.a is gone: after the idle time its slot goes to the next channel seen.
+        metrics.PublishActive("db1", ["pending"], [new JobStateCount("root.d", "pending", 7, null)], Now.AddMinutes(11));
+
+        text = await ExportAsync(registry);
+        Assert.DoesNotContain("channel=\"root.a\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("channel=\"other\"", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root.d\",state=\"pending\"} 7", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root\",state=\"pending\"} 0", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -51,9 +111,9 @@ public sealed class ScraperMetricsTests
         var metrics = new ScraperMetrics(registry, "1.2.3");
 
         metrics.RecordCompletions("db1", [
-            new JobCompletion("root", "done", 2, 1, null),
-            new JobCompletion("root", "failed", null, 3, "odoo.exceptions.UserError"),
-        ]);
+            new JobCompletion("root", "done", 2, 1, null, "res.partner.write"),
+            new JobCompletion("root", "failed", null, 3, "odoo.exceptions.UserError", "res.partner.write"),
+        ], Now);
 
         var text = await ExportAsync(registry);
         Assert.Contains("queue_job_completed_total{database=\"db1\",channel=\"root\",state=\"done\"} 1", text, StringComparison.Ordinal);
@@ -61,6 +121,8 @@ public sealed class ScraperMetricsTests
         Assert.Contains("queue_job_duration_seconds_count{database=\"db1\",channel=\"root\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("queue_job_wait_seconds_count{database=\"db1\",channel=\"root\"} 2", text, StringComparison.Ordinal);
         Assert.Contains("queue_job_failures_total{database=\"db1\",channel=\"root\",exception=\"odoo.exceptions.UserError\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_function_completed_total{database=\"db1\",function=\"res.partner.write\",state=\"failed\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_function_duration_seconds_count{database=\"db1\",function=\"res.partner.write\"} 1", text, StringComparison.Ordinal);
     }
 
     private static async Task<string> ExportAsync(CollectorRegistry registry)

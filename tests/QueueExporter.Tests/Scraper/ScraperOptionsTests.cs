@@ -32,6 +32,29 @@ public sealed class ScraperOptionsTests
         Assert.Contains(problems, p => p.StartsWith("--auth-user/--auth-password", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Each_bad_scale_setting_is_named_in_its_own_line()
+    {
+        var options = new ScraperOptions
+        {
+            TerminalTimeout = TimeSpan.Zero,
+            TerminalExactLimit = -1,
+            MaxChannels = -1,
+            MaxFunctions = -1,
+            ChannelIdleTime = TimeSpan.FromMinutes(5),
+        };
+
+        var problems = options.Validate();
+
+        Assert.Contains(problems, p => p.StartsWith("--terminal-timeout", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("--terminal-exact-limit", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("--max-channels", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("--max-functions", StringComparison.Ordinal));
+        // Equal to the default --terminal-interval: a channel seen only by the terminal count would
+        // expire between two counts.
+        Assert.Contains(problems, p => p.StartsWith("--channel-idle", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("127.0.0.1:9732", "127.0.0.1", 9732)]
     [InlineData("[::1]:9000", "::1", 9000)]
@@ -47,7 +70,9 @@ public sealed class ScraperOptionsTests
     [InlineData("--interval", "15s")]
     [InlineData("--terminal-interval", "0")]
     [InlineData("--statement-timeout", "2.5")]
-    [InlineData("--terminal-interval", "1h")]
+    [InlineData("--terminal-interval", "30m")]
+    [InlineData("--terminal-timeout", "2m")]
+    [InlineData("--channel-idle", "24h")]
     public void Durations_accept_units_and_bare_seconds(string option, string value)
     {
         Assert.Empty(ScrapeCommand.Create().Parse([option, value]).Errors);
