@@ -38,7 +38,11 @@ internal static class MemoryScenario
             List<JobFacts> facts;
             await using (var connection = await cluster.OpenAsync(database, BenchmarkCluster.RunnerRole))
             {
-                facts = await (Task<List<JobFacts>>)load.Invoke(null, [connection, database, CancellationToken.None])!;
+                // LoadActiveAsync returns Task<JobRows> (internal): its Facts are the rows the scheduler takes.
+                var loading = (Task)load.Invoke(null, [connection, database, CancellationToken.None])!;
+                await loading;
+                var rows = loading.GetType().GetProperty("Result")!.GetValue(loading)!;
+                facts = (List<JobFacts>)rows.GetType().GetProperty("Facts")!.GetValue(rows)!;
             }
 
             var read = clock.Elapsed.TotalSeconds;
