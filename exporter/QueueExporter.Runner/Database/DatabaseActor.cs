@@ -15,21 +15,15 @@ namespace QueueExporter.Runner.Database;
 /// losing the session ends it (<see cref="DatabaseReleased"/>), both told to the runner loop by the
 /// listener's task in the order they happen. Everything else arrives in one inbox as a request
 /// (notifications, maintenance ticks, the dispatcher's re-reads and reloads) and is served in order by
-/// one consumer, which alone reads the table and posts facts stamped with the lease they were read
-/// under; a read that outlives its lease is dropped by the loop. Nothing can post a stale load after a
-/// fresher re-read, because nothing else reads.
+/// one <see cref="DatabaseRequestConsumer"/>, which alone reads the table and posts facts stamped with
+/// the lease they were read under; a read that outlives its lease is dropped by the loop. Nothing can
+/// post a stale load after a fresher re-read, because nothing else reads.
 /// The actor is supervised: any exception ends the session (closing the connection releases the lock,
 /// so a standby can lead), is logged with its stack once per distinct failure, shows in
 /// <see cref="Health"/>, and the session restarts with capped, jittered backoff.
 /// </summary>
 internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
 {
-    // Bounds one re-read statement's parameter array and result; more queued uuids wait for the next one.
-    private const int MaxUuidsPerReread = 10_000;
-
-    // Distinct bad rows remembered so that each is counted and logged once; past this, no more lines.
-    private const int MaxReportedRows = 10_000;
-
     private readonly string _database;
     private readonly RunnerOptions _options;
     private readonly ChannelWriter<RunnerSignal> _loop;
@@ -37,15 +31,12 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<DatabaseRequest> _inbox = Channel.CreateUnbounded<DatabaseRequest>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly DatabaseRequestConsumer _consumer;
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly HashSet<(string Reason, long Id)> _reportedRows = [];
     private Lease? _lease;
     private DatabaseHealth _health;
     private CancellationTokenSource? _session;
-    private int _rescueQueued;
-    private bool _reloadPending;
     private string? _lastFailure;
-    private long _readyEpoch;
 
     public DatabaseActor(string database, RunnerOptions options, IRunnerStore store, ChannelWriter<RunnerSignal> loop, RunnerMetrics metrics, TimeProvider time, ILogger logger)
     {
@@ -57,6 +48,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
         _time = time;
         _logger = logger;
         _health = new DatabaseHealth(DatabaseStatus.Starting, "connecting", time.GetUtcNow());
+        _consumer = new DatabaseRequestConsumer(database, options.Endpoint.WithDatabase(database), store, _inbox.Reader, loop, metrics, logger);
         _metrics.Leader.WithLabels(database).Set(0);
         _metrics.DatabaseUp.WithLabels(database).Set(0);
     }
@@ -83,7 +75,14 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
         {
             RunnerLog.LeaseLost(_logger, _database);
             // Ends the listening session: the lease ends the usual way (DatabaseReleased), then a new session tries again.
-            Volatile.Read(ref _session)?.Cancel();
+            try
+            {
+                Volatile.Read(ref _session)?.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // That session has ended already, and its lease with it.
+            }
         }
     }
 
@@ -145,7 +144,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
         var maintenance = MaintainAsync(token);
         try
         {
-            await ConsumeAsync(listener, token);
+            await _consumer.ConsumeAsync(listener, () => CurrentLease, token);
         }
         finally
         {
@@ -266,7 +265,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
                     continue;
                 }
 
-                if (Interlocked.Exchange(ref _rescueQueued, 1) == 0)
+                if (_consumer.TryClaimRescue())
                 {
                     _inbox.Writer.TryWrite(RescueRequest.Instance);
                 }
@@ -280,149 +279,6 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-        }
-    }
-
-    private async Task ConsumeAsync(QueueJobListener listener, CancellationToken cancellationToken)
-    {
-        var reader = _inbox.Reader;
-        while (await reader.WaitToReadAsync(cancellationToken))
-        {
-            while (reader.TryRead(out var request))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (CurrentLease is not { } lease)
-                {
-                    // Not leading: the loop holds nothing of this database, and a new lease starts with a full load.
-                    if (request is RescueRequest)
-                    {
-                        Volatile.Write(ref _rescueQueued, 0);
-                    }
-
-                    continue;
-                }
-
-                switch (request)
-                {
-                    case ResyncRequest resync:
-                        var onSession = resync.OnSession;
-                        while (reader.TryPeek(out var next) && next is ResyncRequest more && reader.TryRead(out _))
-                        {
-                            onSession &= more.OnSession;
-                        }
-
-                        await LoadAsync(lease, onSession ? listener : null, cancellationToken);
-                        break;
-                    case RereadRequest reread:
-                        await RereadAsync(lease, Merge(reread, reader), cancellationToken);
-                        break;
-                    case RescueRequest:
-                        Volatile.Write(ref _rescueQueued, 0);
-                        if (_reloadPending)
-                        {
-                            await LoadAsync(lease, null, cancellationToken);
-                        }
-
-                        await RescueAsync(lease, listener, cancellationToken);
-                        break;
-                }
-            }
-        }
-    }
-
-    private static HashSet<string> Merge(RereadRequest first, ChannelReader<DatabaseRequest> reader)
-    {
-        var uuids = new HashSet<string>(first.Uuids, StringComparer.Ordinal);
-        while (uuids.Count < MaxUuidsPerReread && reader.TryPeek(out var next) && next is RereadRequest more && reader.TryRead(out _))
-        {
-            uuids.UnionWith(more.Uuids);
-        }
-
-        return uuids;
-    }
-
-    private async Task LoadAsync(Lease lease, QueueJobListener? onSession, CancellationToken cancellationToken)
-    {
-        try
-        {
-            _reloadPending = false;
-            var rows = onSession is null
-                ? await Store.LoadActiveAsync(null, cancellationToken)
-                : await OnSessionAsync(onSession, (session, token) => Store.LoadActiveAsync(session, token), cancellationToken);
-            ReportSkipped(rows);
-            _loop.TryWrite(new DatabaseLoaded(_database, lease.Epoch, rows.Facts));
-            if (_readyEpoch != lease.Epoch)
-            {
-                _readyEpoch = lease.Epoch;
-                RunnerLog.ReadyForDb(_logger, _database);
-            }
-        }
-        catch (Exception ex) when (IsDatabaseTrouble(ex, cancellationToken))
-        {
-            // Retried at the next maintenance tick: the model of this database is stale until a load works.
-            RunnerLog.DatabaseError(_logger, _database, "loading jobs failed: " + DatabaseErrorDescriber.Describe(ex, _options.Endpoint.WithDatabase(_database)));
-            _reloadPending = true;
-        }
-    }
-
-    private async Task RereadAsync(Lease lease, HashSet<string> uuids, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var rows = await Store.ReadByUuidsAsync(uuids, cancellationToken);
-            ReportSkipped(rows);
-            foreach (var fact in rows.Facts)
-            {
-                uuids.Remove(fact.Uuid);
-            }
-
-            _loop.TryWrite(new JobsChanged(_database, lease.Epoch, rows.Facts, uuids));
-        }
-        catch (Exception ex) when (IsDatabaseTrouble(ex, cancellationToken))
-        {
-            RunnerLog.DatabaseError(_logger, _database, "re-reading changed jobs failed: " + DatabaseErrorDescriber.Describe(ex, _options.Endpoint.WithDatabase(_database)));
-            _reloadPending = true;
-        }
-    }
-
-    private async Task RescueAsync(Lease lease, QueueJobListener listener, CancellationToken cancellationToken)
-    {
-        try
-        {
-            // On the listening session: a database at rest then keeps no pooled connection open for its periodic work.
-            foreach (var (uuid, state) in await OnSessionAsync(listener, (session, token) => Store.RescueAsync(lease, session, token), cancellationToken))
-            {
-                if (state == JobStates.Failed)
-                {
-                    RunnerLog.FailedDeadJob(_logger, uuid, _database);
-                    _metrics.RescuedJobs.WithLabels(_database, "retries_exhausted").Inc();
-                }
-                else
-                {
-                    RunnerLog.RequeuedDeadJob(_logger, uuid);
-                    _metrics.RescuedJobs.WithLabels(_database, "requeued").Inc();
-                }
-            }
-        }
-        catch (Exception ex) when (IsDatabaseTrouble(ex, cancellationToken))
-        {
-            RunnerLog.DatabaseError(_logger, _database, "dead job rescue failed: " + DatabaseErrorDescriber.Describe(ex, _options.Endpoint.WithDatabase(_database)));
-        }
-    }
-
-    /// <summary>Work lent to the listening session runs within one ping interval; the wait is bounded in case the session dies meanwhile.</summary>
-    private static Task<T> OnSessionAsync<T>(QueueJobListener listener, Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
-        listener.RunOnSessionAsync(work).WaitAsync(LeaderSessionSettings.ClientPingInterval * 4, cancellationToken);
-
-    private void ReportSkipped(JobRows rows)
-    {
-        foreach (var (reason, id) in rows.Skipped)
-        {
-            if (_reportedRows.Count < MaxReportedRows && _reportedRows.Add((reason, id)))
-            {
-                _metrics.SkippedRows.WithLabels(_database, reason).Inc();
-                RunnerLog.SkippedRow(_logger, _database, id, reason);
-            }
         }
     }
 
@@ -455,10 +311,6 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
         _metrics.DatabaseUp.WithLabels(_database).Set(status is DatabaseStatus.Leading or DatabaseStatus.Standby ? 1 : 0);
         return true;
     }
-
-    private static bool IsDatabaseTrouble(Exception ex, CancellationToken cancellationToken) =>
-        ex is NpgsqlException or TimeoutException or ListenerSessionUnavailableException
-        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     private static TimeSpan Jittered(TimeSpan interval) => interval * (0.8 + (Random.Shared.NextDouble() * 0.4));
 }

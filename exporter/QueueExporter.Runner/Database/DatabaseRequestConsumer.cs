@@ -1,0 +1,196 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using QueueExporter.QueueJob.Connection;
+using QueueExporter.QueueJob.Notifications;
+using QueueExporter.QueueJob.Schema;
+using QueueExporter.Runner.Leadership;
+
+namespace QueueExporter.Runner.Database;
+
+/// <summary>
+/// The one reader of a database's table: serves the <see cref="DatabaseActor"/>'s inbox in order
+/// (re-reads merged, reloads collapsed, the rescue), and posts what it reads to the runner loop
+/// stamped with the lease it was read under. Database trouble (a broken connection, a timeout) is
+/// logged and retried at the next rescue tick as a reload; anything else escapes to the actor's
+/// supervision. Requests that arrive while the database is not led are dropped: a new lease always
+/// starts with a full load.
+/// </summary>
+internal sealed class DatabaseRequestConsumer(
+    string database,
+    DatabaseEndpoint endpoint,
+    IRunnerStore store,
+    ChannelReader<DatabaseRequest> inbox,
+    ChannelWriter<RunnerSignal> loop,
+    RunnerMetrics metrics,
+    ILogger logger)
+{
+    // Bounds one re-read statement's parameter array and result; more queued uuids wait for the next one.
+    private const int MaxUuidsPerReread = 10_000;
+
+    // Distinct bad rows remembered so that each is counted and logged once; past this, no more lines.
+    private const int MaxReportedRows = 10_000;
+
+    private readonly string _database = database;
+    private readonly DatabaseEndpoint _endpoint = endpoint;
+    private readonly ChannelReader<DatabaseRequest> _inbox = inbox;
+    private readonly ChannelWriter<RunnerSignal> _loop = loop;
+    private readonly RunnerMetrics _metrics = metrics;
+    private readonly ILogger _logger = logger;
+    private readonly HashSet<(string Reason, long Id)> _reportedRows = [];
+    private int _rescueQueued;
+    private bool _reloadPending;
+    private long _readyEpoch;
+
+    private IRunnerStore Store => store;
+
+    /// <summary>True when no rescue is queued yet (the caller then queues one): ticks never pile up behind a slow rescue.</summary>
+    public bool TryClaimRescue() => Interlocked.Exchange(ref _rescueQueued, 1) == 0;
+
+    public async Task ConsumeAsync(QueueJobListener listener, Func<Lease?> currentLease, CancellationToken cancellationToken)
+    {
+        var reader = _inbox;
+        while (await reader.WaitToReadAsync(cancellationToken))
+        {
+            while (reader.TryRead(out var request))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (currentLease() is not { } lease)
+                {
+                    // Not leading: the loop holds nothing of this database, and a new lease starts with a full load.
+                    if (request is RescueRequest)
+                    {
+                        Volatile.Write(ref _rescueQueued, 0);
+                    }
+
+                    continue;
+                }
+
+                switch (request)
+                {
+                    case ResyncRequest resync:
+                        var onSession = resync.OnSession;
+                        while (reader.TryPeek(out var next) && next is ResyncRequest more && reader.TryRead(out _))
+                        {
+                            onSession &= more.OnSession;
+                        }
+
+                        await LoadAsync(lease, onSession ? listener : null, cancellationToken);
+                        break;
+                    case RereadRequest reread:
+                        await RereadAsync(lease, Merge(reread, reader), cancellationToken);
+                        break;
+                    case RescueRequest:
+                        Volatile.Write(ref _rescueQueued, 0);
+                        if (_reloadPending)
+                        {
+                            await LoadAsync(lease, null, cancellationToken);
+                        }
+
+                        await RescueAsync(lease, listener, cancellationToken);
+                        break;
+                }
+            }
+        }
+    }
+
+    private static HashSet<string> Merge(RereadRequest first, ChannelReader<DatabaseRequest> reader)
+    {
+        var uuids = new HashSet<string>(first.Uuids, StringComparer.Ordinal);
+        while (uuids.Count < MaxUuidsPerReread && reader.TryPeek(out var next) && next is RereadRequest more && reader.TryRead(out _))
+        {
+            uuids.UnionWith(more.Uuids);
+        }
+
+        return uuids;
+    }
+
+    private async Task LoadAsync(Lease lease, QueueJobListener? onSession, CancellationToken cancellationToken)
+    {
+        try
+        {
+            _reloadPending = false;
+            var rows = onSession is null
+                ? await Store.LoadActiveAsync(null, cancellationToken)
+                : await OnSessionAsync(onSession, (session, token) => Store.LoadActiveAsync(session, token), cancellationToken);
+            ReportSkipped(rows);
+            _loop.TryWrite(new DatabaseLoaded(_database, lease.Epoch, rows.Facts));
+            if (_readyEpoch != lease.Epoch)
+            {
+                _readyEpoch = lease.Epoch;
+                RunnerLog.ReadyForDb(_logger, _database);
+            }
+        }
+        catch (Exception ex) when (IsDatabaseTrouble(ex, cancellationToken))
+        {
+            // Retried at the next maintenance tick: the model of this database is stale until a load works.
+            RunnerLog.DatabaseError(_logger, _database, "loading jobs failed: " + DatabaseErrorDescriber.Describe(ex, _endpoint));
+            _reloadPending = true;
+        }
+    }
+
+    private async Task RereadAsync(Lease lease, HashSet<string> uuids, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var rows = await Store.ReadByUuidsAsync(uuids, cancellationToken);
+            ReportSkipped(rows);
+            foreach (var fact in rows.Facts)
+            {
+                uuids.Remove(fact.Uuid);
+            }
+
+            _loop.TryWrite(new JobsChanged(_database, lease.Epoch, rows.Facts, uuids));
+        }
+        catch (Exception ex) when (IsDatabaseTrouble(ex, cancellationToken))
+        {
+            RunnerLog.DatabaseError(_logger, _database, "re-reading changed jobs failed: " + DatabaseErrorDescriber.Describe(ex, _endpoint));
+            _reloadPending = true;
+        }
+    }
+
+    private async Task RescueAsync(Lease lease, QueueJobListener listener, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // On the listening session: a database at rest then keeps no pooled connection open for its periodic work.
+            foreach (var (uuid, state) in await OnSessionAsync(listener, (session, token) => Store.RescueAsync(lease, session, token), cancellationToken))
+            {
+                if (state == JobStates.Failed)
+                {
+                    RunnerLog.FailedDeadJob(_logger, uuid, _database);
+                    _metrics.RescuedJobs.WithLabels(_database, "retries_exhausted").Inc();
+                }
+                else
+                {
+                    RunnerLog.RequeuedDeadJob(_logger, uuid);
+                    _metrics.RescuedJobs.WithLabels(_database, "requeued").Inc();
+                }
+            }
+        }
+        catch (Exception ex) when (IsDatabaseTrouble(ex, cancellationToken))
+        {
+            RunnerLog.DatabaseError(_logger, _database, "dead job rescue failed: " + DatabaseErrorDescriber.Describe(ex, _endpoint));
+        }
+    }
+
+    /// <summary>Work lent to the listening session runs within one ping interval; the wait is bounded in case the session dies meanwhile.</summary>
+    private static Task<T> OnSessionAsync<T>(QueueJobListener listener, Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        listener.RunOnSessionAsync(work).WaitAsync(LeaderSessionSettings.ClientPingInterval * 4, cancellationToken);
+
+    private void ReportSkipped(JobRows rows)
+    {
+        foreach (var (reason, id) in rows.Skipped)
+        {
+            if (_reportedRows.Count < MaxReportedRows && _reportedRows.Add((reason, id)))
+            {
+                _metrics.SkippedRows.WithLabels(_database, reason).Inc();
+                RunnerLog.SkippedRow(_logger, _database, id, reason);
+            }
+        }
+    }
+
+    private static bool IsDatabaseTrouble(Exception ex, CancellationToken cancellationToken) =>
+        ex is NpgsqlException or TimeoutException or ListenerSessionUnavailableException
+        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+}
