@@ -31,6 +31,8 @@ internal sealed class DatabaseSource : IAsyncDisposable
     private volatile bool _isLeader;
     private volatile bool _reloadRequested;
     private QueueJobSchema? _schema;
+    // One per database: it remembers which jobs earlier passes saw dead (a job is requeued only after a whole grace).
+    private readonly DeadJobRescuer _rescuer;
 
     public DatabaseSource(string database, RunnerOptions options, ChannelWriter<RunnerSignal> signals, RunnerMetrics metrics, TimeProvider time, ILogger logger)
     {
@@ -41,6 +43,7 @@ internal sealed class DatabaseSource : IAsyncDisposable
         _metrics = metrics;
         _time = time;
         _logger = logger;
+        _rescuer = new DeadJobRescuer(time, options.DeadJobGrace, options.RescueTimeout, batchLimit: 1000);
         // The runner's commands never change session state, so returning a connection to the pool needs
         // no DISCARD ALL: that reset would otherwise count as one more transaction per command.
         // The runner's own writes (enqueued marks, rescues, requeues) need no disk flush of their own: if one
@@ -248,7 +251,7 @@ internal sealed class DatabaseSource : IAsyncDisposable
         {
             var rescued = await BrokenConnectionRetry.RunAsync(
                 DataSource,
-                connection => DeadJobRescuer.RescueAsync(connection, _schema!, _time.GetUtcNow(), _options.DeadJobGrace, _options.RescueTimeout, cancellationToken),
+                connection => _rescuer.RescueAsync(connection, _schema!, lease: null, cancellationToken),
                 cancellationToken);
             foreach (var (uuid, state) in rescued)
             {

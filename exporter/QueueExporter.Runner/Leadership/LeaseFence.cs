@@ -18,7 +18,7 @@ internal static class LeaseFence
     private const long KeyLow = LeaderLock.Key & 0xFFFFFFFF;
 
     /// <summary>A boolean SQL expression over the parameters <c>@lease_pid</c> and <c>@lease_start</c>.</summary>
-    public const string Predicate = $"""
+    public static readonly string Predicate = $"""
         EXISTS (SELECT 1 FROM pg_catalog.pg_locks lk
                 WHERE lk.locktype = 'advisory' AND lk.granted AND lk.pid = @lease_pid
                   AND lk.classid::bigint = {KeyHigh} AND lk.objid::bigint = {KeyLow} AND lk.objsubid = 1)
