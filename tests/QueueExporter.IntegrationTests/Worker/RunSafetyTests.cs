@@ -164,6 +164,26 @@ public sealed class RunSafetyTests
         Assert.True(await hold.WaitAsync(Timeout));
     }
 
+    [Fact]
+    public async Task The_first_job_after_the_worker_sessions_were_cut_runs_on_a_fresh_connection()
+    {
+        await using var bed = await WorkerTestBed.StartAsync();
+        using (var warm = await bed.RunJobAsync(await bed.EnqueueAsync(new NewJob { ModelName = "queue.demo", MethodName = "quick" })))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        // As a PostgreSQL restart does: the pooled, idle connections of the worker are dead.
+        Assert.True(await bed.ScalarAsync<long>(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND application_name = @app",
+            new { app = WorkerOptions.ApplicationName }) >= 1);
+        var uuid = await bed.EnqueueAsync(new NewJob { ModelName = "queue.demo", MethodName = "quick" });
+        using var response = await bed.RunJobAsync(uuid);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(JobStates.Done, (string)(await bed.RowAsync(uuid)).state);
+    }
+
     private static async Task<Race> StartRaceAsync()
     {
         var server = await PostgresServer.SharedAsync();
