@@ -83,9 +83,6 @@ internal sealed class DeadJobRescuer
         _suspicions = new DeadJobSuspicions(time, grace, batchLimit);
     }
 
-    /// <summary>Jobs seen dead and being timed (for tests and diagnostics).</summary>
-    internal int Suspected => _suspicions.Count;
-
     /// <summary>
     /// One pass: rescues what has been dead for the grace; returns each rescued uuid with its new state.
     /// With a <paramref name="lease"/>, the writes are fenced by it: a deposed leader rescues nothing.
@@ -142,9 +139,6 @@ internal sealed class DeadJobRescuer
         await transaction.CommitAsync(ct);
         return rescued;
     }
-
-    /// <summary>Forgets what earlier passes saw (leadership lost: the next leader starts from nothing anyway).</summary>
-    public void Forget() => _suspicions.Clear();
 
     private async Task<(long Pass, List<(DeadJobSighting Sighting, Candidate Candidate)> Sightings)> SightAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset cutoff, CancellationToken ct)

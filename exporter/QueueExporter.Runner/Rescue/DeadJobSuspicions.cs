@@ -19,7 +19,9 @@ namespace QueueExporter.Runner.Rescue;
 /// </para>
 /// Pure: no I/O, time from <see cref="TimeProvider"/>. Bounded: at most <c>capacity</c> jobs are
 /// remembered; a job seen beyond that is simply not timed yet (a later pass times it). A new instance
-/// (a new leader) knows nothing, so it waits one full grace before its first requeue.
+/// (a new leader) knows nothing, so it waits one full grace before its first requeue. An instance kept
+/// across a loss and regain of leadership stays correct: the xmax check still tells whether anyone held
+/// a row meanwhile, and a job another leader requeued has new dates.
 /// Not thread-safe: one instance per database, used by that database's rescue loop only.
 /// </summary>
 internal sealed class DeadJobSuspicions
@@ -78,9 +80,6 @@ internal sealed class DeadJobSuspicions
         _suspected = next;
         return due;
     }
-
-    /// <summary>Forgets everything (e.g. when leadership was lost).</summary>
-    public void Clear() => _suspected = [];
 
     private static bool Continues(Suspicion earlier, DeadJobSighting now)
     {
