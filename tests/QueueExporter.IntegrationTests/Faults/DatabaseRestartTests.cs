@@ -13,6 +13,9 @@ namespace QueueExporter.IntegrationTests.Faults;
 /// </summary>
 public sealed class DatabaseRestartTests(ITestOutputHelper output)
 {
+    // Long jobs hold their slots for 6-8 s: twice the other scenarios' capacity keeps the stream flowing.
+    private const string LongJobChannels = "root:8";
+
     [Fact]
     public async Task Runner_and_worker_recover_from_postgresql_restarts_and_every_job_completes_once_at_a_time()
     {
@@ -24,7 +27,7 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output)
         await using var database = await server.CreateDatabaseAsync();
         var executions = new ExecutionLog();
         await using var worker = await RecordingWorker.StartAsync(database.Endpoint, executions);
-        await using var runner = await FaultProcesses.StartLeaderAsync("runner", database, worker.BaseAddress);
+        await using var runner = await FaultProcesses.StartLeaderAsync("runner", database, worker.BaseAddress, LongJobChannels);
         await using var stream = new JobStream(database, random.Next(), settings.StreamJobs, settings.Full ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromMilliseconds(250), JobStream.MixedWithLongJobs);
         stream.Start();
 

@@ -14,6 +14,9 @@ namespace QueueExporter.IntegrationTests.Faults;
 /// </summary>
 public sealed class WorkerSessionTerminationTests(ITestOutputHelper output)
 {
+    // Long jobs hold their slots for 6-8 s: twice the other scenarios' capacity keeps the stream flowing.
+    private const string LongJobChannels = "root:8";
+
     [Fact]
     public async Task Jobs_whose_worker_sessions_are_terminated_mid_run_are_cancelled_before_their_rescue_and_complete_once_at_a_time()
     {
@@ -25,7 +28,7 @@ public sealed class WorkerSessionTerminationTests(ITestOutputHelper output)
         await using var database = await server.CreateDatabaseAsync();
         var executions = new ExecutionLog();
         await using var worker = await RecordingWorker.StartAsync(database.Endpoint, executions);
-        await using var runner = await FaultProcesses.StartLeaderAsync("runner", database, worker.BaseAddress);
+        await using var runner = await FaultProcesses.StartLeaderAsync("runner", database, worker.BaseAddress, LongJobChannels);
         await using var stream = new JobStream(database, random.Next(), settings.StreamJobs, settings.Full ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromMilliseconds(250), JobStream.MixedWithLongJobs);
         stream.Start();
 
