@@ -43,7 +43,7 @@ internal sealed class DatabaseSource : IAsyncDisposable
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        _rescuer = new DeadJobRescuer(time, options.DeadJobGrace, options.RescueTimeout, batchLimit: 1000);
+        _rescuer = new DeadJobRescuer(time, options.DeadJobGrace, options.RescueTimeout, DeadJobRescuer.DefaultBatchLimit);
         // The runner's commands never change session state, so returning a connection to the pool needs
         // no DISCARD ALL: that reset would otherwise count as one more transaction per command.
         // The runner's own writes (enqueued marks, rescues, requeues) need no disk flush of their own: if one

@@ -26,6 +26,9 @@ namespace QueueExporter.Runner.Rescue;
 /// </summary>
 internal sealed class DeadJobRescuer
 {
+    /// <summary>Candidates one pass looks at: bounds its transaction and the tracker's memory (river's rescuer batches the same way).</summary>
+    public const int DefaultBatchLimit = 1000;
+
     // The pass's own transaction id, as the 32-bit xid PostgreSQL writes into xmax of the rows it locks.
     private const string CandidatesSql = """
         SELECT j.id, j.state, j.date_enqueued, j.date_started,
