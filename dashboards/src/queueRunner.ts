@@ -77,7 +77,7 @@ export function queueRunner(): dashboard.DashboardBuilder {
     }))
     .withPanel(timeSeriesPanel({
       title: 'Dispatches per minute by outcome',
-      description: 'Dispatch attempts per minute, per database, channel and outcome: ok, http_error, timeout (the worker keeps running the job), connection_error (the job goes back to pending), not_pending (the guarded update found the job already taken).',
+      description: 'Dispatch attempts per minute, per database, channel and outcome: ok, http_error, timeout (the worker keeps running the job), connection_error (the job goes back to pending), refused (a full worker answered 503: the job goes back to pending), not_pending (the guarded update found the job already taken).',
       unit: 'cpm', stacked: true,
       queries: [{ expr: `sum by (database, channel, outcome) (rate(queue_runner_dispatches_total{${databaseFilter}, ${channelFilter}}[$__rate_interval])) * 60`, legend: '{{database}} {{channel}} {{outcome}}' }],
     }))
@@ -86,6 +86,12 @@ export function queueRunner(): dashboard.DashboardBuilder {
       description: '95th percentile of the runjob HTTP call\'s duration, per channel and outcome. Timeouts sit at the configured HTTP timeout; the worker keeps running such jobs.',
       unit: 's',
       queries: [{ expr: `histogram_quantile(0.95, sum by (channel, outcome, le) (rate(queue_runner_dispatch_duration_seconds_bucket{${channelFilter}}[$__rate_interval])))`, legend: '{{channel}} {{outcome}}' }],
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Worker refusals per minute',
+      description: 'Per worker: runjob requests refused with 503 because --max-concurrent-jobs jobs were running (the runner puts the job back to pending and retries). A steady rate: raise the bound, or lower channel capacities. Runs lost to a dead lock session show as outcome lost in the worker jobs panel.',
+      unit: 'cpm', width: 24,
+      queries: [{ expr: 'sum by (instance) (rate(queue_worker_requests_refused_total[$__rate_interval])) * 60', legend: '{{instance}}' }],
     }));
 
   builder
@@ -113,7 +119,7 @@ export function queueRunner(): dashboard.DashboardBuilder {
     .withRow(new dashboard.RowBuilder('Worker'))
     .withPanel(timeSeriesPanel({
       title: 'Worker outcomes per minute',
-      description: 'Jobs the .NET worker finished per minute, by channel, function and outcome (done, retry, failed, ...).',
+      description: 'Jobs the .NET worker finished per minute, by channel, function and outcome (done, retry, failed, skipped, lost: a run cut from its lock, nothing written, ...).',
       unit: 'cpm', stacked: true,
       queries: [{ expr: `sum by (channel, function, outcome) (rate(queue_worker_jobs_total{${channelFilter}}[$__rate_interval])) * 60`, legend: '{{channel}} {{function}} {{outcome}}' }],
     }))

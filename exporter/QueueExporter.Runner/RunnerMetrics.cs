@@ -29,7 +29,7 @@ public sealed class RunnerMetrics
             "queue_runner_dispatch_duration_seconds",
             "Duration of the runjob HTTP call by outcome.",
             new HistogramConfiguration { LabelNames = ["channel", "outcome"], Buckets = LatencyBuckets });
-        Dispatches = factory.CreateCounter("queue_runner_dispatches_total", "Dispatch attempts by outcome (ok, http_error, timeout, connection_error, not_pending).", "database", "channel", "outcome");
+        Dispatches = factory.CreateCounter("queue_runner_dispatches_total", "Dispatch attempts by outcome (ok, http_error, timeout, connection_error, refused, not_pending).", "database", "channel", "outcome");
         RescuedJobs = factory.CreateCounter("queue_runner_rescued_jobs_total", "Dead enqueued/started jobs rescued, by reason (requeued, retries_exhausted).", "database", "reason");
         LoopDuration = factory.CreateHistogram(
             "queue_runner_loop_duration_seconds",

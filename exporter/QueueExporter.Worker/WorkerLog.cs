@@ -40,4 +40,13 @@ internal static partial class WorkerLog
 
     [LoggerMessage(EventId = 4012, Level = LogLevel.Information, Message = "released {Count} dependent job(s) of {Uuid} on db {Database}")]
     public static partial void DependentsReleased(ILogger logger, int count, string uuid, string database);
+
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Warning, Message = "run of job {Uuid} {Function} on db {Database} lost: {Reason}; nothing written, the runner's rescue takes the job over")]
+    public static partial void RunLost(ILogger logger, string uuid, string function, string database, string reason, Exception? exception);
+
+    [LoggerMessage(EventId = 4014, Level = LogLevel.Debug, Message = "refused job {Uuid} on db {Database}: {Running} job(s) running, the most this worker runs at once")]
+    public static partial void Busy(ILogger logger, string uuid, string database, int running);
+
+    [LoggerMessage(EventId = 4015, Level = LogLevel.Information, Message = "retrying the start of job {Uuid} on db {Database} on a fresh connection: {Problem}")]
+    public static partial void StartRetried(ILogger logger, string uuid, string database, string problem);
 }

@@ -26,6 +26,7 @@ public sealed class WorkerMetrics
     private readonly Counter _jobs;
     private readonly Histogram _duration;
     private readonly Gauge _running;
+    private readonly Counter _refused;
     private readonly ConcurrentDictionary<string, byte> _channels = new(StringComparer.Ordinal);
 
     /// <summary>Creates the metrics in <paramref name="registry"/>.</summary>
@@ -36,14 +37,20 @@ public sealed class WorkerMetrics
         var factory = Metrics.WithCustomRegistry(registry);
         _jobs = factory.CreateCounter(
             "queue_worker_jobs_total",
-            "Jobs this worker was asked to run, by outcome: done, retry, failed, unknown_function, skipped (not enqueued any more).",
+            "Jobs this worker was asked to run, by outcome: done, retry, failed, unknown_function, skipped (not enqueued any more), lost (the run lost its lock or its job; nothing written).",
             new CounterConfiguration { LabelNames = ["channel", "function", "outcome"] });
         _duration = factory.CreateHistogram(
             "queue_worker_job_duration_seconds",
             "Time the job's handler ran, whatever its outcome.",
             new HistogramConfiguration { LabelNames = ["channel", "function"], Buckets = DurationBuckets });
         _running = factory.CreateGauge("queue_worker_jobs_running", "Jobs whose handler is running now.");
+        _refused = factory.CreateCounter(
+            "queue_worker_requests_refused_total",
+            "runjob requests answered 503 at once because MaxConcurrentJobs jobs were running.");
     }
+
+    /// <summary>Counts a request refused because the worker was full.</summary>
+    internal void RequestRefused() => _refused.Inc();
 
     /// <summary>Counts a job request's outcome and, when a handler ran, its duration.</summary>
     internal void JobFinished(string channel, string function, string outcome, TimeSpan? duration)

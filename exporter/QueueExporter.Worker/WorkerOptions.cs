@@ -41,6 +41,25 @@ public sealed class WorkerOptions
     /// <summary>Least time between two discoveries triggered by requests for databases not (yet) known.</summary>
     public TimeSpan DiscoveryRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The dead-job grace of the runners that dispatch to this worker (seconds; OCA and our runner: 10 s).
+    /// An upper bound: a run whose lock session is gone has its handler cancelled, and stops writing,
+    /// sooner than this, so it has stopped before a runner can requeue its job.
+    /// </summary>
+    public TimeSpan DeadJobGrace { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a running job's lock session is checked (a <c>SELECT 1</c> on it) while its handler runs.</summary>
+    public TimeSpan LockCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long one check may take before the session counts as lost.</summary>
+    public TimeSpan LockCheckTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Jobs this worker runs at once at most; a request beyond it is answered 503 at once, so it never waits for a connection.</summary>
+    public int MaxConcurrentJobs { get; set; } = 32;
+
+    /// <summary>Connections per database pool (each running job holds one for its lock); at least <see cref="MaxConcurrentJobs"/>.</summary>
+    public int PoolSize { get; set; } = 32;
+
     /// <summary>Checks every setting; throws with one line naming the one that is wrong.</summary>
     /// <exception cref="ArgumentException">When a setting is invalid.</exception>
     public void Validate()
@@ -69,6 +88,28 @@ public sealed class WorkerOptions
         if (DiscoveryRefreshInterval < TimeSpan.Zero)
         {
             throw new ArgumentException($"worker: DiscoveryRefreshInterval must not be negative, got {DiscoveryRefreshInterval}");
+        }
+
+        if (DeadJobGrace <= TimeSpan.Zero || LockCheckInterval <= TimeSpan.Zero || LockCheckTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"worker: DeadJobGrace, LockCheckInterval and LockCheckTimeout must be positive, got {DeadJobGrace.TotalSeconds} s, {LockCheckInterval.TotalSeconds} s, {LockCheckTimeout.TotalSeconds} s");
+        }
+
+        // The worst case: the session dies just after a check passed; the next check starts an interval
+        // later and fails at the latest after its timeout. That must come before a runner may requeue.
+        if (LockCheckInterval + LockCheckTimeout >= DeadJobGrace)
+        {
+            throw new ArgumentException($"worker: LockCheckInterval + LockCheckTimeout ({(LockCheckInterval + LockCheckTimeout).TotalSeconds} s) must stay below DeadJobGrace ({DeadJobGrace.TotalSeconds} s), or a job cut off from PostgreSQL could run on after a runner requeued it");
+        }
+
+        if (MaxConcurrentJobs < 1)
+        {
+            throw new ArgumentException($"worker: MaxConcurrentJobs must be at least 1, got {MaxConcurrentJobs}");
+        }
+
+        if (PoolSize < MaxConcurrentJobs)
+        {
+            throw new ArgumentException($"worker: PoolSize ({PoolSize}) must be at least MaxConcurrentJobs ({MaxConcurrentJobs}): each running job holds a connection");
         }
     }
 

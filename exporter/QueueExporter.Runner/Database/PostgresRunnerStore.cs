@@ -15,17 +15,16 @@ namespace QueueExporter.Runner.Database;
 internal sealed class PostgresRunnerStore : IRunnerStore
 {
     private readonly string _database;
-    private readonly RunnerOptions _options;
-    private readonly TimeProvider _time;
     private readonly NpgsqlDataSource _dataSource;
+    // One per database: it remembers, between passes, since when each candidate has looked dead.
+    private readonly DeadJobRescuer _rescuer;
     private QueueJobSchema? _schema;
 
     public PostgresRunnerStore(string database, RunnerOptions options, TimeProvider time)
     {
         _database = database;
-        _options = options;
-        _time = time;
         _dataSource = NpgsqlDataSource.Create(ConnectionString(options.Endpoint.WithDatabase(database), options));
+        _rescuer = new DeadJobRescuer(time, options.DeadJobGrace, options.RescueTimeout, DeadJobRescuer.DefaultBatchLimit);
     }
 
     public Task<JobRows> LoadActiveAsync(NpgsqlConnection? session, CancellationToken cancellationToken) =>
@@ -41,8 +40,7 @@ internal sealed class PostgresRunnerStore : IRunnerStore
         async Task<IReadOnlyList<RescuedJob>> RescueOn(NpgsqlConnection connection)
         {
             _schema ??= await SchemaDetector.DetectAsync(connection, cancellationToken);
-            var rescued = await DeadJobRescuer.RescueAsync(connection, _schema, _time.GetUtcNow(), _options.DeadJobGrace, _options.RescueTimeout, cancellationToken);
-            return [.. rescued.Select(r => new RescuedJob(r.Uuid, r.NewState))];
+            return await _rescuer.RescueAsync(connection, _schema, lease, cancellationToken);
         }
 
         return session is not null ? RescueOn(session) : BrokenConnectionRetry.RunAsync(_dataSource, RescueOn, cancellationToken);

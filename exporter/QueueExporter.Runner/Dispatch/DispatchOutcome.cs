@@ -15,6 +15,9 @@ internal enum DispatchOutcome
     /// <summary>The worker could not be reached; the job goes back to pending if still enqueued.</summary>
     ConnectionError,
 
+    /// <summary>The worker answered 503: it is full (or stopping) and did not take the job; like a connection error, the job goes back to pending if still enqueued.</summary>
+    Refused,
+
     /// <summary>The guarded update found the job no longer pending: someone else moved it; nothing was sent.</summary>
     NotPending,
 }

@@ -140,7 +140,7 @@ internal sealed class Dispatcher : IDisposable
         var label = OutcomeLabel(outcome);
         _metrics.DispatchDuration.WithLabels(job.Channel, label).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         _metrics.Dispatches.WithLabels(database, job.Channel, label).Inc();
-        if (outcome != DispatchOutcome.ConnectionError)
+        if (outcome is not (DispatchOutcome.ConnectionError or DispatchOutcome.Refused))
         {
             return;
         }
@@ -168,6 +168,7 @@ internal sealed class Dispatcher : IDisposable
         DispatchOutcome.HttpError => "http_error",
         DispatchOutcome.Timeout => "timeout",
         DispatchOutcome.ConnectionError => "connection_error",
+        DispatchOutcome.Refused => "refused",
         _ => "not_pending",
     };
 }

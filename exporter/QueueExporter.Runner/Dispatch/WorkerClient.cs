@@ -52,7 +52,13 @@ internal sealed class WorkerClient : IDisposable
         try
         {
             using var response = await _client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            return (response.IsSuccessStatusCode ? DispatchOutcome.Ok : DispatchOutcome.HttpError, null);
+            return response.StatusCode switch
+            {
+                // A full worker says so at once rather than letting the job wait for the rescue.
+                System.Net.HttpStatusCode.ServiceUnavailable => (DispatchOutcome.Refused, new HttpRequestException("the worker answered 503 (full or stopping)", null, response.StatusCode)),
+                _ when response.IsSuccessStatusCode => (DispatchOutcome.Ok, null),
+                _ => (DispatchOutcome.HttpError, null),
+            };
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -1,4 +1,4 @@
 namespace QueueExporter.Runner.Rescue;
 
-/// <summary>A dead job the rescue moved, and the state it was given (pending, or failed once its retries are exhausted).</summary>
+/// <summary>A job the rescue put back: its uuid and the state it was given (pending, or failed when out of retries).</summary>
 internal readonly record struct RescuedJob(string Uuid, string NewState);

@@ -15,6 +15,12 @@ public static class JobOutcomeLabels
     /// <summary>The job was not enqueued any more (or did not exist): nothing was done.</summary>
     public const string Skipped = "skipped";
 
+    /// <summary>
+    /// The run lost its claim on the job (its lock session died, a rescue took the job, or the outcome
+    /// could not be written): its handler was cancelled or its result dropped, nothing was written.
+    /// </summary>
+    public const string Lost = "lost";
+
     /// <summary>No handler is registered for the job's function: the job is failed.</summary>
     public const string UnknownFunction = "unknown_function";
 }

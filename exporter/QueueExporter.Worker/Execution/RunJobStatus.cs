@@ -13,4 +13,8 @@ internal enum RunJobStatus
     DatabaseNotServed,
     /// <summary>The worker is shutting down; the job went back to pending: 503.</summary>
     Interrupted,
+    /// <summary>The run lost its claim on the job; nothing was written: 500 (a runner's rescue takes over).</summary>
+    Lost,
+    /// <summary>MaxConcurrentJobs jobs are running already; nothing was done: 503 at once.</summary>
+    Busy,
 }

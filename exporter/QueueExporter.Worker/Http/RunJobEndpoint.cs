@@ -44,7 +44,7 @@ internal static class RunJobEndpoint
             return Results.StatusCode(status switch
             {
                 RunJobStatus.Ran or RunJobStatus.Skipped => StatusCodes.Status200OK,
-                RunJobStatus.Failed => StatusCodes.Status500InternalServerError,
+                RunJobStatus.Failed or RunJobStatus.Lost => StatusCodes.Status500InternalServerError,
                 RunJobStatus.DatabaseNotServed => StatusCodes.Status404NotFound,
                 _ => StatusCodes.Status503ServiceUnavailable,
             });

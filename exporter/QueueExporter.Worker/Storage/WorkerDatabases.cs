@@ -117,7 +117,7 @@ internal sealed class WorkerDatabases : IAsyncDisposable
     {
         var endpoint = _endpoint.WithDatabase(name);
         // The worker changes no session state, so a pooled connection needs no DISCARD ALL (one transaction) on reuse.
-        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(endpoint.ToConnectionString(WorkerOptions.ApplicationName)) { NoResetOnClose = true }.ConnectionString);
+        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(endpoint.ToConnectionString(WorkerOptions.ApplicationName)) { NoResetOnClose = true, MaxPoolSize = _options.PoolSize }.ConnectionString);
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -39,6 +39,32 @@ internal static class WorkerCommand
             DefaultValueFactory = _ => 600,
         };
 
+        var maxConcurrentJobs = new Option<int>("--max-concurrent-jobs")
+        {
+            Description = "Jobs run at once at most; a runjob request beyond it is answered 503 at once (the runner puts the job back to pending). Default 32.",
+            DefaultValueFactory = _ => 32,
+        };
+        var poolSize = new Option<int>("--pool-size")
+        {
+            Description = "PostgreSQL connections per database (each running job holds one); at least --max-concurrent-jobs. Default 32.",
+            DefaultValueFactory = _ => 32,
+        };
+        var deadJobGrace = new Option<double>("--dead-job-grace")
+        {
+            Description = "Seconds: the runners' dead-job grace (default 10, as OCA). A job whose lock session is lost is cancelled within less than this.",
+            DefaultValueFactory = _ => 10,
+        };
+        var lockCheckInterval = new Option<double>("--lock-check-interval")
+        {
+            Description = "Seconds between two checks of a running job's lock session (default 1); interval + --lock-check-timeout must stay below --dead-job-grace.",
+            DefaultValueFactory = _ => 1,
+        };
+        var lockCheckTimeout = new Option<double>("--lock-check-timeout")
+        {
+            Description = "Seconds one lock-session check may take before the run counts as lost (default 2).",
+            DefaultValueFactory = _ => 2,
+        };
+
         var logFormat = new Option<string>("--log-format")
         {
             Description = $"Console log format: {string.Join(", ", LoggingSetup.Formats)} (odoo: Odoo's own line format, readable by existing log tooling).",
@@ -47,7 +73,7 @@ internal static class WorkerCommand
 
         var command = new Command("worker", "Run queue_job jobs: serve GET /queue_job/runjob?db=&job_uuid= (lock, started, handler, done/retry/failed, release dependents) and /metrics.");
         database.AddTo(command);
-        foreach (var option in (Option[])[listen, demoHandlers, authUser, authPassword, retryDelay, logFormat])
+        foreach (var option in (Option[])[listen, demoHandlers, authUser, authPassword, retryDelay, maxConcurrentJobs, poolSize, deadJobGrace, lockCheckInterval, lockCheckTimeout, logFormat])
         {
             command.Options.Add(option);
         }
@@ -67,6 +93,11 @@ internal static class WorkerCommand
                     DefaultRetryDelay = parse.GetValue(retryDelay) is var seconds && seconds >= 0
                         ? TimeSpan.FromSeconds(seconds)
                         : throw new ArgumentException($"--default-retry-delay must not be negative, got {seconds}"),
+                    MaxConcurrentJobs = parse.GetValue(maxConcurrentJobs),
+                    PoolSize = parse.GetValue(poolSize),
+                    DeadJobGrace = Seconds(parse.GetValue(deadJobGrace), "--dead-job-grace"),
+                    LockCheckInterval = Seconds(parse.GetValue(lockCheckInterval), "--lock-check-interval"),
+                    LockCheckTimeout = Seconds(parse.GetValue(lockCheckTimeout), "--lock-check-timeout"),
                 };
                 var format = parse.GetValue(logFormat)!;
                 if (!LoggingSetup.Formats.Contains(format))
@@ -89,4 +120,7 @@ internal static class WorkerCommand
             () => database.ResolveEndpoint(parse)));
         return command;
     }
+
+    private static TimeSpan Seconds(double value, string option) =>
+        value > 0 && double.IsFinite(value) ? TimeSpan.FromSeconds(value) : throw new ArgumentException($"{option} must be a positive number of seconds, got {value}");
 }

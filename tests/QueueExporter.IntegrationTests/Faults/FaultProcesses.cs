@@ -53,7 +53,9 @@ public static class FaultProcesses
     {
         var worker = QueueExporterProcess.Start(
             name,
-            ["worker", "--database-url", database.Url, "--listen", "127.0.0.1:0", "--demo-handlers", "--log-format", "odoo"],
+            ["worker", "--database-url", database.Url, "--listen", "127.0.0.1:0", "--demo-handlers", "--log-format", "odoo",
+             // Tuned to the runners' test grace, as a deployment must: a lost lock session stops a handler within it.
+             "--dead-job-grace", DeadJobGraceSeconds.ToString(CultureInfo.InvariantCulture), "--lock-check-interval", "0.25", "--lock-check-timeout", "0.5"],
             WorkerLogReader.DebugJobLog);
         var line = await worker.WaitForLineAsync("worker listening on ", StartTimeout);
         var address = line.Text[(line.Text.IndexOf("worker listening on ", StringComparison.Ordinal) + "worker listening on ".Length)..].Split(',')[0];

@@ -33,6 +33,9 @@ public sealed record FaultSettings
     /// <summary>PostgreSQL restarts in the database scenario.</summary>
     public int DatabaseRestarts => Full ? 5 : 1;
 
+    /// <summary>Times every session of the worker is terminated (pg_terminate_backend) while long jobs run.</summary>
+    public int SessionTerminations => Full ? 6 : 2;
+
     /// <summary>Outage cycles (answer 500, then refuse connections) in the unreliable-worker scenario.</summary>
     public int WorkerOutages => Full ? 3 : 1;
 

@@ -54,6 +54,17 @@ public sealed class JobStream : IAsyncDisposable
         return (Math.Round(seconds, 3), roll < 0.1 ? "fail" : roll < 0.2 ? "flaky" : "ok");
     }
 
+    /// <summary>
+    /// <see cref="MixedJobs"/> plus 5 % long jobs (6-8 s: longer than the test grace plus the longest
+    /// outage), so that a fault finds a handler that is still running when its job could be requeued.
+    /// Few enough that a full-mode stream (600 jobs) still settles within its deadline.
+    /// </summary>
+    public static (double Seconds, string Mode) MixedWithLongJobs(Random random)
+    {
+        var (seconds, mode) = MixedJobs(random);
+        return random.NextDouble() < 0.05 ? (Math.Round(6 + (random.NextDouble() * 2), 3), mode) : (seconds, mode);
+    }
+
     /// <summary>Every job enqueued so far.</summary>
     public IReadOnlyList<StreamedJob> Jobs => [.. _jobs];
 

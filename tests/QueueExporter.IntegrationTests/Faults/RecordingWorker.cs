@@ -20,19 +20,43 @@ public sealed class RecordingWorker : IAsyncDisposable
     public const string Method = "work";
 
     private readonly WorkerHost _host;
+    private readonly CollectorRegistry _registry;
 
-    private RecordingWorker(WorkerHost host) => _host = host;
+    private RecordingWorker(WorkerHost host, CollectorRegistry registry)
+    {
+        _host = host;
+        _registry = registry;
+    }
 
     public Uri BaseAddress => _host.BaseAddress;
 
+    /// <summary>Runs the worker counted as lost (outcome <c>lost</c>: lock session gone, or the job no longer theirs).</summary>
+    public async Task<double> LostRunsAsync()
+    {
+        using var stream = new MemoryStream();
+        await _registry.CollectAndExportAsTextAsync(stream);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray()).Split('\n')
+            .Where(line => line.StartsWith("queue_worker_jobs_total{", StringComparison.Ordinal) && line.Contains("outcome=\"lost\"", StringComparison.Ordinal))
+            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     public static async Task<RecordingWorker> StartAsync(DatabaseEndpoint database, ExecutionLog log, string name = "in-process worker")
     {
+        var registry = Metrics.NewCustomRegistry();
         var host = await WorkerHost.StartAsync(
-            new WorkerOptions { Endpoint = database, Listen = "127.0.0.1:0" },
-            metricsRegistry: Metrics.NewCustomRegistry(),
+            new WorkerOptions
+            {
+                Endpoint = database,
+                Listen = "127.0.0.1:0",
+                // The runners' test-sized grace; a lost lock session cancels the handler well within it.
+                DeadJobGrace = TimeSpan.FromSeconds(FaultProcesses.DeadJobGraceSeconds),
+                LockCheckInterval = TimeSpan.FromMilliseconds(250),
+                LockCheckTimeout = TimeSpan.FromMilliseconds(500),
+            },
+            metricsRegistry: registry,
             registerHandlers: registry => registry.Register(Model + "." + Method, (job, ct) => RunAsync(job, log, name, ct), RetryPattern.Parse("1: 1")),
             configureLogging: logging => logging.ClearProviders());
-        return new RecordingWorker(host);
+        return new RecordingWorker(host, registry);
     }
 
     public ValueTask DisposeAsync() => _host.DisposeAsync();

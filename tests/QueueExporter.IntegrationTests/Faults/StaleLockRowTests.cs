@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using QueueExporter.QueueJob.Enqueue;
 using QueueExporter.QueueJob.Schema;
@@ -25,12 +26,16 @@ public sealed class StaleLockRowTests
         await using var connection = await database.OpenConnectionAsync();
         var schema = await SchemaDetector.DetectAsync(connection, CancellationToken.None);
         var uuid = await new JobEnqueuer(schema).EnqueueAsync(connection, new NewJob { ModelName = "queue.demo", MethodName = "slow" }, null, CancellationToken.None);
-        var now = DateTimeOffset.UtcNow;
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var rescuer = new DeadJobRescuer(clock, Grace, TimeSpan.FromMinutes(5), batchLimit: 100);
 
         // First run, as the worker starts it (started + its lock row), then the worker is SIGKILLed: the row stays, free.
         await ExecuteAsync(connection, "UPDATE queue_job SET state = 'started', date_enqueued = now() at time zone 'utc' - interval '5 seconds' WHERE uuid = @uuid", uuid);
         await ExecuteAsync(connection, "INSERT INTO queue_job_lock (queue_job_id) SELECT id FROM queue_job WHERE uuid = @uuid", uuid);
-        var firstRescue = await DeadJobRescuer.RescueAsync(connection, schema, now, Grace, TimeSpan.FromMinutes(5), CancellationToken.None);
+        // Requeued only once it has been seen dead for a whole grace.
+        Assert.Empty(await rescuer.RescueAsync(connection, schema, lease: null, CancellationToken.None));
+        clock.Advance(Grace);
+        var firstRescue = await rescuer.RescueAsync(connection, schema, lease: null, CancellationToken.None);
         Assert.Contains(firstRescue, r => r.Uuid == uuid && r.NewState == JobStates.Pending);
 
         // Second run: dispatched again, started by a live worker that holds its own new lock row.
@@ -51,10 +56,14 @@ public sealed class StaleLockRowTests
         }
 
         // Past the grace of the second dispatch, while the second run still holds its row.
-        var later = DateTimeOffset.UtcNow + Grace + TimeSpan.FromSeconds(1);
-        var secondRescue = await DeadJobRescuer.RescueAsync(connection, schema, later, Grace, TimeSpan.FromMinutes(5), CancellationToken.None);
+        // Past the grace of the second dispatch (twice: sighting, then due), while the second run still holds its row.
+        clock.Advance(Grace + TimeSpan.FromSeconds(1));
+        var secondRescue = await rescuer.RescueAsync(connection, schema, lease: null, CancellationToken.None);
+        clock.Advance(Grace);
+        var thirdRescue = await rescuer.RescueAsync(connection, schema, lease: null, CancellationToken.None);
 
         Assert.DoesNotContain(secondRescue, r => r.Uuid == uuid);
+        Assert.DoesNotContain(thirdRescue, r => r.Uuid == uuid);
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, string uuid)

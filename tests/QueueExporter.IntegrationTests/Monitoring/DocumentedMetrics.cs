@@ -45,6 +45,7 @@ internal static class DocumentedMetrics
         "queue_worker_jobs_total",
         "queue_worker_job_duration_seconds",
         "queue_worker_jobs_running",
+        "queue_worker_requests_refused_total",
 
         // Scraper (issue 5).
         "queue_job_jobs",

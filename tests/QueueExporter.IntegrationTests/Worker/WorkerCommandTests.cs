@@ -18,7 +18,8 @@ public partial class WorkerCommandTests
         var (exitCode, stdout, _) = await QueueExporterCli.RunAsync(["worker", "--help"]);
 
         Assert.Equal(0, exitCode);
-        foreach (var option in (string[])["--database-url", "--database", "--listen", "--demo-handlers", "--http-auth-user", "--http-auth-password", "--default-retry-delay", "--log-format"])
+        foreach (var option in (string[])["--database-url", "--database", "--listen", "--demo-handlers", "--http-auth-user", "--http-auth-password", "--default-retry-delay",
+                 "--max-concurrent-jobs", "--pool-size", "--dead-job-grace", "--lock-check-interval", "--lock-check-timeout", "--log-format"])
         {
             Assert.Contains(option, stdout, StringComparison.Ordinal);
         }
@@ -33,6 +34,17 @@ public partial class WorkerCommandTests
 
         Assert.Equal(2, exitCode);
         Assert.StartsWith("queue-exporter: worker: Listen", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_lock_check_that_could_not_react_within_the_grace_stops_the_worker_with_one_line()
+    {
+        // Default check: 1 s interval + 2 s timeout, not below a 2 s grace.
+        var (exitCode, _, stderr) = await QueueExporterCli.RunAsync(["worker", "--database-url", "postgres://u@127.0.0.1:1/db", "--dead-job-grace", "2"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("queue-exporter: worker: LockCheckInterval + LockCheckTimeout (3 s) must stay below DeadJobGrace (2 s)", stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.Trim().Split('\n'));
     }
 
     [Fact]

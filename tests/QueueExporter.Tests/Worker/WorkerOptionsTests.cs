@@ -31,6 +31,42 @@ public class WorkerOptionsTests
         Assert.Contains("HttpAuthPassword", Assert.Throws<ArgumentException>(options.Validate).Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1, 2, 10, null)]
+    [InlineData(0.25, 0.5, 2, null)]
+    [InlineData(8, 2, 10, "must stay below DeadJobGrace")]
+    [InlineData(1, 1, 2, "must stay below DeadJobGrace")]
+    [InlineData(0, 1, 10, "must be positive")]
+    public void The_lock_check_must_react_within_the_dead_job_grace(double interval, double timeout, double grace, string? error)
+    {
+        var options = new WorkerOptions
+        {
+            Endpoint = DatabaseEndpoint.Parse("postgres://u@localhost/db"),
+            LockCheckInterval = TimeSpan.FromSeconds(interval),
+            LockCheckTimeout = TimeSpan.FromSeconds(timeout),
+            DeadJobGrace = TimeSpan.FromSeconds(grace),
+        };
+
+        if (error is null)
+        {
+            options.Validate();
+        }
+        else
+        {
+            var message = Assert.Throws<ArgumentException>(options.Validate).Message;
+            Assert.Contains(error, message, StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', message);
+        }
+    }
+
+    [Fact]
+    public void A_pool_smaller_than_the_concurrency_bound_is_refused()
+    {
+        var options = new WorkerOptions { Endpoint = DatabaseEndpoint.Parse("postgres://u@localhost/db"), MaxConcurrentJobs = 50, PoolSize = 40 };
+
+        Assert.Contains("PoolSize (40) must be at least MaxConcurrentJobs (50)", Assert.Throws<ArgumentException>(options.Validate).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_function_name_needs_a_model_and_a_method() =>
         Assert.Throws<ArgumentException>(() => new JobHandlerRegistry().Register("send", (_, _) => Task.FromResult<string?>(null)));
