@@ -90,6 +90,7 @@ public sealed class JobRunner
         RunnerLog.InitializingConnections(_logger);
         using var loopStop = new CancellationTokenSource();
         using var actorsStop = new CancellationTokenSource(); // cancelled only after in-flight calls drained
+        using var budget = new ConnectionBudget(_options.MaxConnections);
         using var dispatcher = new Dispatcher(
             db => _databases.TryGetValue(db, out var served) ? served.Actor : null,
             new WorkerClient(_options.WorkerUrl, _options.HttpAuthUser, _options.HttpAuthPassword, _options.HttpTimeout),
@@ -103,7 +104,7 @@ public sealed class JobRunner
         var loopTask = Task.Run(() => loop.RunAsync(loopStop.Token), CancellationToken.None);
         foreach (var database in databases)
         {
-            var served = Serve(database, loop, actorsStop.Token);
+            var served = Serve(database, loop, budget, actorsStop.Token);
 
             // OCA locks databases in sorted order; waiting for each first attempt keeps that order.
             await Task.WhenAny(served.Actor.FirstAttempt, Task.Delay(FirstAttemptPatience, _time, cancellationToken));
@@ -114,7 +115,7 @@ public sealed class JobRunner
         {
             if (_options.Databases.Count == 0 && _options.Endpoint.Database is null)
             {
-                await FollowDiscoveryAsync(resolver, loop, actorsStop.Token, cancellationToken);
+                await FollowDiscoveryAsync(resolver, loop, budget, actorsStop.Token, cancellationToken);
             }
             else
             {
@@ -139,16 +140,16 @@ public sealed class JobRunner
         RunnerLog.Stopped(_logger);
     }
 
-    private ServedDatabase Serve(string database, RunnerLoop loop, CancellationToken stop)
+    private ServedDatabase Serve(string database, RunnerLoop loop, ConnectionBudget budget, CancellationToken stop)
     {
-        var actor = new DatabaseActor(database, _options, new PostgresRunnerStore(database, _options, _time), loop.Signals, _metrics, _time, _loggers.CreateLogger<DatabaseActor>());
+        var actor = new DatabaseActor(database, _options, new PostgresRunnerStore(database, _options, budget, _time), loop.Signals, _metrics, _time, _loggers.CreateLogger<DatabaseActor>());
         var actorStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var served = new ServedDatabase(actor, actorStop, Task.Run(() => actor.RunAsync(actorStop.Token), CancellationToken.None));
         _databases[database] = served;
         return served;
     }
 
-    private async Task FollowDiscoveryAsync(QueueJobDatabases resolver, RunnerLoop loop, CancellationToken actorsStop, CancellationToken cancellationToken)
+    private async Task FollowDiscoveryAsync(QueueJobDatabases resolver, RunnerLoop loop, ConnectionBudget budget, CancellationToken actorsStop, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -184,7 +185,7 @@ public sealed class JobRunner
 
             foreach (var database in added)
             {
-                Serve(database, loop, actorsStop);
+                Serve(database, loop, budget, actorsStop);
             }
         }
     }

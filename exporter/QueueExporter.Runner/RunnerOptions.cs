@@ -63,6 +63,12 @@ public sealed record RunnerOptions
     /// </summary>
     public int MaxPoolSizePerDatabase { get; init; } = 4;
 
+    /// <summary>
+    /// Pooled connections in use at once across all databases, beside one listening session per database.
+    /// The default leaves room for Odoo under PostgreSQL's default max_connections of 100.
+    /// </summary>
+    public int MaxConnections { get; init; } = 16;
+
     /// <summary>application_name of the runner's PostgreSQL sessions.</summary>
     public string ApplicationName { get; init; } = "queue-exporter-runner";
 
@@ -88,6 +94,11 @@ public sealed record RunnerOptions
         RequirePositive(RequeueDelayAfterConnectionError, "requeue delay after a connection error");
         RequirePositive(MaxRestartDelay, "max restart delay");
         RequirePositive(DiscoveryInterval, "discovery interval");
+        if (MaxConnections < 1)
+        {
+            throw new ArgumentException("max connections must be at least 1");
+        }
+
         if (MaxPoolSizePerDatabase < 1)
         {
             throw new ArgumentException("max pool size per database must be at least 1");

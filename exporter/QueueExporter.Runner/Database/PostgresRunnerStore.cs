@@ -9,20 +9,22 @@ namespace QueueExporter.Runner.Database;
 
 /// <summary>
 /// <see cref="IRunnerStore"/> on a real database: a small pool of its own (the listening session is
-/// separate), every statement retried once on a fresh connection when the pooled one turns out to be
-/// dead (<see cref="BrokenConnectionRetry"/>).
+/// separate), each use of it within the runner-wide <see cref="ConnectionBudget"/>, every statement
+/// retried once on a fresh connection when the pooled one turns out to be dead (<see cref="BrokenConnectionRetry"/>).
 /// </summary>
 internal sealed class PostgresRunnerStore : IRunnerStore
 {
     private readonly string _database;
     private readonly NpgsqlDataSource _dataSource;
+    private readonly ConnectionBudget _budget;
     // One per database: it remembers, between passes, since when each candidate has looked dead.
     private readonly DeadJobRescuer _rescuer;
     private QueueJobSchema? _schema;
 
-    public PostgresRunnerStore(string database, RunnerOptions options, TimeProvider time)
+    public PostgresRunnerStore(string database, RunnerOptions options, ConnectionBudget budget, TimeProvider time)
     {
         _database = database;
+        _budget = budget;
         _dataSource = NpgsqlDataSource.Create(ConnectionString(options.Endpoint.WithDatabase(database), options));
         _rescuer = new DeadJobRescuer(time, options.DeadJobGrace, options.RescueTimeout, DeadJobRescuer.DefaultBatchLimit);
     }
@@ -30,10 +32,10 @@ internal sealed class PostgresRunnerStore : IRunnerStore
     public Task<JobRows> LoadActiveAsync(NpgsqlConnection? session, CancellationToken cancellationToken) =>
         session is not null
             ? JobRowReader.LoadActiveAsync(session, _database, cancellationToken)
-            : BrokenConnectionRetry.RunAsync(_dataSource, c => JobRowReader.LoadActiveAsync(c, _database, cancellationToken), cancellationToken);
+            : PooledAsync(c => JobRowReader.LoadActiveAsync(c, _database, cancellationToken), cancellationToken);
 
     public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) =>
-        BrokenConnectionRetry.RunAsync(_dataSource, c => JobRowReader.ReadByUuidsAsync(c, _database, uuids, cancellationToken), cancellationToken);
+        PooledAsync(c => JobRowReader.ReadByUuidsAsync(c, _database, uuids, cancellationToken), cancellationToken);
 
     public Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, NpgsqlConnection? session, CancellationToken cancellationToken)
     {
@@ -43,15 +45,14 @@ internal sealed class PostgresRunnerStore : IRunnerStore
             return await _rescuer.RescueAsync(connection, _schema, lease, cancellationToken);
         }
 
-        return session is not null ? RescueOn(session) : BrokenConnectionRetry.RunAsync(_dataSource, RescueOn, cancellationToken);
+        return session is not null ? RescueOn(session) : PooledAsync(RescueOn, cancellationToken);
     }
 
     public Task<HashSet<string>> MarkEnqueuedAsync(Lease lease, IReadOnlyCollection<string> uuids, DateTimeOffset now, CancellationToken cancellationToken) =>
-        BrokenConnectionRetry.RunAsync(_dataSource, c => JobStateWriter.MarkEnqueuedAsync(c, lease, uuids, now, cancellationToken), cancellationToken);
+        PooledAsync(c => JobStateWriter.MarkEnqueuedAsync(c, lease, uuids, now, cancellationToken), cancellationToken);
 
     public Task<bool> IsLeaseHeldAsync(Lease lease, CancellationToken cancellationToken) =>
-        BrokenConnectionRetry.RunAsync(
-            _dataSource,
+        PooledAsync(
             async connection =>
             {
                 await using var command = new NpgsqlCommand("SELECT " + LeaseFence.Predicate, connection);
@@ -60,13 +61,19 @@ internal sealed class PostgresRunnerStore : IRunnerStore
             },
             cancellationToken);
 
-    public async Task<bool> ResetToPendingAsync(Lease lease, string uuid, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await JobStateWriter.ResetToPendingAsync(connection, lease, uuid, cancellationToken);
-    }
+    public Task<bool> ResetToPendingAsync(Lease lease, string uuid, CancellationToken cancellationToken) =>
+        _budget.RunAsync(
+            async () =>
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+                return await JobStateWriter.ResetToPendingAsync(connection, lease, uuid, cancellationToken);
+            },
+            cancellationToken);
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    private Task<T> PooledAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken) =>
+        _budget.RunAsync(() => BrokenConnectionRetry.RunAsync(_dataSource, work, cancellationToken), cancellationToken);
 
     private static string ConnectionString(DatabaseEndpoint endpoint, RunnerOptions options) =>
         new NpgsqlConnectionStringBuilder(endpoint.ToConnectionString(options.ApplicationName))

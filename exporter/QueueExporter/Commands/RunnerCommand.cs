@@ -37,6 +37,7 @@ internal static class RunnerCommand
         var stopGrace = new Option<double>("--stop-grace-period") { Description = "Seconds in-flight runjob calls may take to finish on SIGTERM.", DefaultValueFactory = _ => 10 };
         var discoveryInterval = new Option<double>("--discovery-interval") { Description = "Seconds between listings of the server's databases when no database is named: new ones are served, gone ones stopped, without a restart.", DefaultValueFactory = _ => 60 };
         var poolSize = new Option<int>("--max-connections-per-database") { Description = "Pooled connections per database at most, beside its one listening session; idle ones close after 10 s, so a database at rest holds one connection.", DefaultValueFactory = _ => 4 };
+        var maxConnections = new Option<int>("--max-connections") { Description = "Pooled connections in use at once across all databases, beside one listening session per database (default fits beside Odoo under PostgreSQL's max_connections = 100).", DefaultValueFactory = _ => 16 };
         var logFormat = new Option<string>("--log-format")
         {
             Description = $"Console log format: {string.Join(", ", LoggingSetup.Formats)} (odoo: Odoo's own line format and OCA's logger names, for existing log tooling).",
@@ -45,7 +46,7 @@ internal static class RunnerCommand
 
         var command = new Command("runner", "Run queue_job jobs like OCA's job runner (stop Odoo's with channels root:0): leader lock per database, LISTEN, channels, runjob calls, dead-job rescue; metrics on --listen.");
         database.AddTo(command);
-        foreach (var option in (Option[])[channels, workerUrl, authUser, authPassword, listen, rescueTimeout, deadJobGrace, rescueInterval, safetyPoll, httpTimeout, standbyRetry, stopGrace, discoveryInterval, poolSize, logFormat])
+        foreach (var option in (Option[])[channels, workerUrl, authUser, authPassword, listen, rescueTimeout, deadJobGrace, rescueInterval, safetyPoll, httpTimeout, standbyRetry, stopGrace, discoveryInterval, poolSize, maxConnections, logFormat])
         {
             command.Options.Add(option);
         }
@@ -71,6 +72,7 @@ internal static class RunnerCommand
                     StopGracePeriod = Seconds(parse.GetValue(stopGrace), "--stop-grace-period"),
                     DiscoveryInterval = Seconds(parse.GetValue(discoveryInterval), "--discovery-interval"),
                     MaxPoolSizePerDatabase = AtLeastOne(parse.GetValue(poolSize), "--max-connections-per-database"),
+                    MaxConnections = AtLeastOne(parse.GetValue(maxConnections), "--max-connections"),
                 };
                 try
                 {

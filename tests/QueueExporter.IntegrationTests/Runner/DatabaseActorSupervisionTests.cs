@@ -34,7 +34,7 @@ public class DatabaseActorSupervisionTests
         };
         options.Validate();
         var registry = Metrics.NewCustomRegistry();
-        var store = new FailingFirstLoadStore(new PostgresRunnerStore(db.Name, options, TimeProvider.System));
+        var store = new FailingFirstLoadStore(new PostgresRunnerStore(db.Name, options, new ConnectionBudget(4), TimeProvider.System));
         var signals = Channel.CreateUnbounded<RunnerSignal>();
         var actor = new DatabaseActor(db.Name, options, store, signals.Writer, new RunnerMetrics(registry), TimeProvider.System, NullLogger.Instance);
         using var stop = new CancellationTokenSource();

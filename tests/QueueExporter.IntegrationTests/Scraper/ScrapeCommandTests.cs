@@ -62,10 +62,13 @@ public sealed partial class ScrapeCommandTests : IDisposable
                 async () =>
                 {
                     text = await http.GetStringAsync(metricsUri);
-                    return ExportedMetrics.Parse(text).Value("queue_job_log_events_total", ("file", logFile), ("event", "runner_error")) == 1;
+                    var seen = ExportedMetrics.Parse(text);
+                    // The event is counted at its first line; its traceback lines may be read a moment later.
+                    return seen.Value("queue_job_log_events_total", ("file", logFile), ("event", "runner_error")) == 1
+                        && seen.Value("queue_job_log_lines_total", ("file", logFile), ("level", "error")) >= 3;
                 },
                 Timeout,
-                "the appended runner error reaches /metrics");
+                "the appended runner error and its traceback reach /metrics");
             var metrics = ExportedMetrics.Parse(text);
             Assert.Equal(3, metrics.Value("queue_job_log_lines_total", ("file", logFile), ("level", "error")));
             Assert.Null(metrics.Value("queue_job_log_lines_total", ("file", logFile), ("level", "info")));
