@@ -32,6 +32,7 @@ public sealed class JobRunner
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, ServedDatabase> _databases = new(StringComparer.Ordinal);
     private RunnerLoop? _loop;
+    private volatile bool _startedEveryDatabase;
 
     /// <summary>Validates <paramref name="options"/> (a bad value throws with one clear line).</summary>
     public JobRunner(RunnerOptions options, RunnerMetrics metrics, ILoggerFactory? loggers = null, TimeProvider? time = null)
@@ -50,6 +51,12 @@ public sealed class JobRunner
 
     /// <summary>Whether the loop completed an iteration recently.</summary>
     public bool IsAlive => LastHeartbeat is { } beat && _time.GetUtcNow() - beat < HealthyHeartbeatAge;
+
+    /// <summary>
+    /// Whether the runner has made its first attempt on every database it found at start (they are tried
+    /// one by one, in sorted order): before that, databases not yet tried are not in <see cref="DatabaseHealth"/>.
+    /// </summary>
+    public bool HasTriedEveryDatabase => _startedEveryDatabase;
 
     /// <summary>The databases served, with whether this process leads each.</summary>
     public IReadOnlyDictionary<string, bool> Leadership => _databases.ToDictionary(d => d.Key, d => d.Value.Actor.CurrentLease is not null, StringComparer.Ordinal);
@@ -110,6 +117,7 @@ public sealed class JobRunner
             await Task.WhenAny(served.Actor.FirstAttempt, Task.Delay(FirstAttemptPatience, _time, cancellationToken));
         }
 
+        _startedEveryDatabase = true;
         RunnerLog.ConnectionsReady(_logger);
         try
         {

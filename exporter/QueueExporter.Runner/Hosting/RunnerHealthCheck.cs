@@ -4,8 +4,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace QueueExporter.Runner.Hosting;
 
 /// <summary>
-/// /healthz of the runner: healthy while the loop is alive and every database it should serve is
-/// served (led here, or by another runner it stands by for). The description names each database's
+/// /healthz of the runner: healthy once every database found at start has been tried, while the loop
+/// is alive and every database it should serve is served (led here, or by another runner it stands by for). The description names each database's
 /// status, and why one is not served, so the probe's body is the diagnosis.
 /// </summary>
 internal sealed class RunnerHealthCheck(JobRunner runner) : IHealthCheck
@@ -15,6 +15,12 @@ internal sealed class RunnerHealthCheck(JobRunner runner) : IHealthCheck
         var lines = new StringBuilder();
         var healthy = runner.IsAlive;
         lines.Append("runner loop: ").Append(healthy ? "alive" : "not running").Append('\n');
+        if (!runner.HasTriedEveryDatabase)
+        {
+            healthy = false;
+            lines.Append("databases: starting, not every database tried yet\n");
+        }
+
         foreach (var (database, (served, status, reason)) in runner.DatabaseHealth.OrderBy(d => d.Key, StringComparer.Ordinal))
         {
             healthy &= served;

@@ -96,7 +96,7 @@ public class RunnerCommandTests
         }
     }
 
-    private static async Task<HttpStatusCode?> TryGetStatusAsync(HttpClient http, string path)
+    internal static async Task<HttpStatusCode?> TryGetStatusAsync(HttpClient http, string path)
     {
         try
         {
@@ -109,7 +109,7 @@ public class RunnerCommandTests
         }
     }
 
-    private static int UnusedPort()
+    internal static int UnusedPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,13 +1,17 @@
+using System.Diagnostics;
+using System.Net;
 using Dapper;
-using QueueExporter.QueueJob.Connection;
+using QueueExporter.IntegrationTests.Cli;
 using QueueExporter.TestSupport;
 using Xunit.Abstractions;
 
 namespace QueueExporter.IntegrationTests.Runner;
 
 /// <summary>
-/// Connections grow with databases by one, not two: a runner serving many databases holds, at rest, one
-/// listening session per database (OCA's runner holds one too), its pooled connections having closed.
+/// Connections grow with databases by one, not two: the real runner process, discovering a hundred
+/// databases, holds at rest one listening session per database (OCA's runner holds one too), its pooled
+/// connections having closed; /healthz says every database is served. How long /healthz and /metrics
+/// take to answer is printed, not asserted (timings belong to benchmarks).
 /// </summary>
 public class RunnerConnectionTests(ITestOutputHelper output)
 {
@@ -26,25 +30,56 @@ public class RunnerConnectionTests(ITestOutputHelper output)
                 databases.Add(await server.CreateDatabaseAsync());
             }
 
-            await using var runner = RunnerUnderTest.Start(databases[0], new Uri("http://127.0.0.1:9"), "root:1", o => o with
+            var port = RunnerCommandTests.UnusedPort();
+            var url = $"postgres://{server.AdminEndpoint.Username}@{server.AdminEndpoint.Host}:{server.AdminEndpoint.Port}/";
+            using var process = Process.Start(QueueExporterCli.StartInfo(["runner", "--database-url", url, "--worker-url", "http://127.0.0.1:9", "--listen", $"127.0.0.1:{port}"]))!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            try
             {
-                Endpoint = DatabaseEndpoint.Parse($"postgres://{server.AdminEndpoint.Username}@{server.AdminEndpoint.Host}:{server.AdminEndpoint.Port}"),
-                Databases = [.. databases.Select(d => d.Name)],
-            });
-            await Eventually.UntilAsync(
-                () => databases.All(d => runner.Runner.Leadership.GetValueOrDefault(d.Name)),
-                TimeSpan.FromSeconds(120),
-                "every database is led");
+                using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+                await Eventually.UntilAsync(
+                    async () => await RunnerCommandTests.TryGetStatusAsync(http, "/healthz") == HttpStatusCode.OK,
+                    TimeSpan.FromSeconds(120),
+                    $"/healthz says all {Databases} databases are served");
 
-            await using var admin = await server.OpenAdminAsync();
-            long connections = 0;
-            // Pooled connections close after 10 s idle (pruned every 5 s): at rest only listening sessions remain.
-            await Eventually.UntilAsync(
-                async () => (connections = await admin.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE application_name = @app", new { app = runner.ApplicationName })) <= Databases * 105 / 100,
-                TimeSpan.FromSeconds(60),
-                $"at most {Databases * 105 / 100} connections at rest for {Databases} databases");
-            output.WriteLine($"{Databases} databases led with {connections} connections at rest");
-            Assert.All(runner.Runner.DatabaseHealth.Values, h => Assert.True(h.Served, h.Reason));
+                await using var admin = await server.OpenAdminAsync();
+                long connections = 0;
+                // Pooled connections close after 5 s idle (pruned every 2 s): at rest only listening sessions remain.
+                await Eventually.UntilAsync(
+                    async () => (connections = await admin.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'queue-exporter-runner'")) <= Databases * 105 / 100,
+                    TimeSpan.FromSeconds(60),
+                    $"at most {Databases * 105 / 100} connections at rest for {Databases} databases");
+
+                using var healthResponse = await http.GetAsync("/healthz");
+                var health = await healthResponse.Content.ReadAsStringAsync();
+                Assert.True(healthResponse.StatusCode == HttpStatusCode.OK, $"{healthResponse.StatusCode}:\n{string.Join('\n', health.Split('\n').Where(l => !l.EndsWith(": leading", StringComparison.Ordinal)))}");
+                Assert.Equal(Databases, health.Split('\n').Count(l => l.StartsWith("db ", StringComparison.Ordinal) && l.EndsWith(": leading", StringComparison.Ordinal)));
+                var timer = Stopwatch.StartNew();
+                await http.GetStringAsync("/healthz");
+                var healthTime = timer.Elapsed;
+                timer.Restart();
+                var metrics = await http.GetStringAsync("/metrics");
+                var metricsTime = timer.Elapsed;
+                foreach (var (state, query, count) in await admin.QueryAsync<(string, string, long)>(
+                    "SELECT coalesce(state, ''), left(query, 70), count(*) FROM pg_stat_activity WHERE application_name = 'queue-exporter-runner' GROUP BY 1, 2 ORDER BY 3 DESC"))
+                {
+                    output.WriteLine($"  {count} {state}: {query}");
+                }
+
+                output.WriteLine($"{Databases} databases led with {connections} connections at rest; /healthz answered in {healthTime.TotalMilliseconds:0} ms, /metrics ({metrics.Length / 1024} KiB) in {metricsTime.TotalMilliseconds:0} ms");
+            }
+            finally
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+
+                await process.WaitForExitAsync();
+                output.WriteLine((await stderr).Split('\n').LastOrDefault(l => l.Length > 0) ?? "");
+                _ = await stdout;
+            }
         }
         finally
         {
