@@ -1,7 +1,10 @@
 using System.CommandLine;
 using QueueExporter.Commands;
+using QueueExporter.Monitoring;
 
 // Wiring only: each subcommand lives in Commands/ and builds its own options and services.
+// First of all: no runtime collectors on the global registry (each command builds its own, see ExporterMetrics).
+ExporterMetrics.SuppressLibraryDefaults();
 var root = new RootCommand("queue-exporter: job runner, worker and monitoring for PostgreSQL queue_job tables (OCA queue_job, Odoo 12.0-18.0)");
 root.Subcommands.Add(RunnerCommand.Create());
 root.Subcommands.Add(WorkerCommand.Create());

@@ -23,6 +23,7 @@ internal static class RunnerCommand
     public static Command Create()
     {
         var database = new DatabaseOptions();
+        var metrics = new MetricsOptions();
         var channels = new Option<string?>("--channels") { Description = "Channels as OCA writes them, e.g. root:4,root.mail:1:sequential,root.edi:2:throttle=5. Default: $ODOO_QUEUE_JOB_CHANNELS, else root:1." };
         var workerUrl = new Option<string?>("--worker-url") { Description = "Base URL of the Odoo HTTP workers (runjob is GET {url}/queue_job/runjob). Default: $ODOO_QUEUE_JOB_SCHEME://$ODOO_QUEUE_JOB_HOST:$ODOO_QUEUE_JOB_PORT, else http://127.0.0.1:8069." };
         var authUser = new Option<string?>("--http-auth-user") { Description = "Basic-auth user for runjob calls. Default: $ODOO_QUEUE_JOB_HTTP_AUTH_USER." };
@@ -45,6 +46,7 @@ internal static class RunnerCommand
 
         var command = new Command("runner", "Run queue_job jobs like OCA's job runner (stop Odoo's with channels root:0): leader lock per database, LISTEN, channels, runjob calls, dead-job rescue; metrics on --listen.");
         database.AddTo(command);
+        metrics.AddTo(command);
         foreach (var option in (Option[])[channels, workerUrl, authUser, authPassword, listen, rescueTimeout, deadJobGrace, rescueInterval, safetyPoll, httpTimeout, standbyRetry, stopGrace, discoveryInterval, poolSize, logFormat])
         {
             command.Options.Add(option);
@@ -87,7 +89,8 @@ internal static class RunnerCommand
                     throw new ArgumentException($"--log-format must be one of {string.Join(", ", LoggingSetup.Formats)}, got '{format}'");
                 }
 
-                await using var app = BuildHost(options, parse.GetValue(listen)!, Metrics.DefaultRegistry, format);
+                using var exporterMetrics = metrics.Create(parse);
+                await using var app = BuildHost(options, parse.GetValue(listen)!, exporterMetrics.Registry, format);
                 await app.StartAsync(cancellationToken);
                 try
                 {

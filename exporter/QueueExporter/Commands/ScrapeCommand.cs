@@ -22,6 +22,8 @@ public static class ScrapeCommand
 
     private static readonly DatabaseOptions DatabaseSelection = new();
 
+    private static readonly MetricsOptions MetricsSelection = new();
+
     private static readonly Option<bool> NoDatabase = new("--no-database")
     {
         Description = "Do not read any database: only follow --log-file.",
@@ -106,6 +108,7 @@ public static class ScrapeCommand
             MaxChannels, ChannelIdle, MaxFunctions, AuthUser, AuthPassword, LogFormat,
         };
         DatabaseSelection.AddTo(command);
+        MetricsSelection.AddTo(command);
         command.SetAction((parse, cancellationToken) => CommandFailure.RunAsync(
             () => RunAsync(parse, cancellationToken),
             () => DatabaseSelection.ResolveEndpoint(parse)));
@@ -154,7 +157,8 @@ public static class ScrapeCommand
         }
 
         var endpoint = options.ReadDatabases ? DatabaseSelection.ResolveEndpoint(parse) : null;
-        await using var app = Build(options, endpoint, Metrics.NewCustomRegistry(), parse.GetValue(LogFormat) ?? "simple");
+        using var metrics = MetricsSelection.Create(parse);
+        await using var app = Build(options, endpoint, metrics.Registry, parse.GetValue(LogFormat) ?? "simple");
         try
         {
             await app.StartAsync(cancellationToken);
