@@ -8,6 +8,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using QueueExporter.QueueJob.Logging;
+using QueueExporter.QueueJob.Options;
 using Prometheus;
 using QueueExporter.Runner;
 using QueueExporter.Runner.Channels;
@@ -28,7 +29,7 @@ internal static class RunnerCommand
         var workerUrl = new Option<string?>("--worker-url") { Description = "Base URL of the Odoo HTTP workers (runjob is GET {url}/queue_job/runjob). Default: $ODOO_QUEUE_JOB_SCHEME://$ODOO_QUEUE_JOB_HOST:$ODOO_QUEUE_JOB_PORT, else http://127.0.0.1:8069." };
         var authUser = new Option<string?>("--http-auth-user") { Description = "Basic-auth user for runjob calls. Default: $ODOO_QUEUE_JOB_HTTP_AUTH_USER." };
         var authPassword = new Option<string?>("--http-auth-password") { Description = "Basic-auth password for runjob calls. Default: $ODOO_QUEUE_JOB_HTTP_AUTH_PASSWORD." };
-        var listen = new Option<string>("--listen") { Description = "host:port serving /metrics and /healthz.", DefaultValueFactory = _ => DefaultListen };
+        var listen = new Option<string>("--listen") { Description = "host:port (or http://host:port) serving /metrics and /healthz; host: an IP address, localhost or *; port 0: any free port.", DefaultValueFactory = _ => DefaultListen };
         var rescueTimeout = new Option<double>("--rescue-timeout") { Description = "Seconds after which an enqueued job is found dead in databases without queue_job_lock (started jobs are left alone there).", DefaultValueFactory = _ => 300 };
         var deadJobGrace = new Option<double>("--dead-job-grace") { Description = "Seconds after enqueueing before a job whose queue_job_lock row is missing or free is found dead (OCA: 10).", DefaultValueFactory = _ => 10 };
         var rescueInterval = new Option<double>("--rescue-interval") { Description = "Seconds between dead-job rescues on each database this runner leads.", DefaultValueFactory = _ => 5 };
@@ -111,7 +112,9 @@ internal static class RunnerCommand
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.AddQueueExporterConsole(logFormat);
-        builder.WebHost.UseUrls(ListenUrl(listen));
+        var endpoint = ListenAddress.Parse(listen);
+        ListenPreflight.EnsureAvailable(endpoint);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(endpoint));
         builder.Services.AddQueueRunner(options, registry);
         var app = builder.Build();
         app.MapMetrics("/metrics", registry);
@@ -153,9 +156,6 @@ internal static class RunnerCommand
             ? built
             : throw new ArgumentException($"ODOO_QUEUE_JOB_SCHEME/HOST do not make a URL: '{scheme}://{host}'");
     }
-
-    internal static string ListenUrl(string listen) =>
-        listen.Contains("://", StringComparison.Ordinal) ? listen : "http://" + listen;
 
     private static TimeSpan Seconds(double value, string option) =>
         value > 0 && double.IsFinite(value) ? TimeSpan.FromSeconds(value) : throw new ArgumentException($"{option} must be a positive number of seconds, got {value}");

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using QueueExporter.QueueJob.Logging;
 using Prometheus;
 using QueueExporter.QueueJob.Connection;
+using QueueExporter.QueueJob.Options;
 using QueueExporter.Scraper;
 using QueueExporter.Scraper.Http;
 
@@ -121,8 +122,9 @@ public static class ScrapeCommand
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.AddQueueExporterConsole(logFormat);
-        ScraperOptions.TryParseListen(options.Listen, out var host, out var port);
-        builder.WebHost.UseUrls(FormattableString.Invariant($"http://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}"));
+        var listen = ListenAddress.Parse(options.Listen);
+        ListenPreflight.EnsureAvailable(listen);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(listen));
         builder.Services.AddQueueJobScraper(options, endpoint, registry);
         var app = builder.Build();
         app.MapQueueJobMetrics(options, registry);
