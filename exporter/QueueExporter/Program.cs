@@ -13,4 +13,13 @@ root.Subcommands.Add(SchemaCommand.Create());
 root.Subcommands.Add(EnqueueCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    // A usage error is one line and exit code 2, like a bad value found later: never the whole help.
+    var command = parse.CommandResult.Command == root ? "queue-exporter" : $"queue-exporter {parse.CommandResult.Command.Name}";
+    await Console.Error.WriteLineAsync($"queue-exporter: {parse.Errors[0].Message} (see {command} --help)");
+    return CommandFailure.UsageError;
+}
+
+return await parse.InvokeAsync();

@@ -41,17 +41,18 @@ public static class ScrapeCommand
         DefaultValueFactory = _ => ScraperOptions.DefaultListen,
     };
 
-    private static readonly Option<TimeSpan> Interval = DurationOption(
+    private static readonly Option<TimeSpan> Interval = DurationOption.Create(
         "--interval",
         "How often unfinished-state counts (never done/cancelled/failed), ages and runner sessions are read from each database (e.g. 15s, 500ms, 1m).",
         ScraperOptions.DefaultRefreshInterval);
 
-    private static readonly Option<TimeSpan> TerminalInterval = DurationOption(
+    private static readonly Option<TimeSpan> TerminalInterval = DurationOption.Create(
         "--terminal-interval",
         "How often done/cancelled/failed totals are read, on their own loop; these rows are most of the table, so keep it slow. 0 disables them.",
-        ScraperOptions.DefaultTerminalInterval);
+        ScraperOptions.DefaultTerminalInterval,
+        allowZero: true);
 
-    private static readonly Option<TimeSpan> TerminalTimeout = DurationOption(
+    private static readonly Option<TimeSpan> TerminalTimeout = DurationOption.Create(
         "--terminal-timeout",
         "Server-side statement_timeout of the done/cancelled/failed counts (their own: a slow count never delays the refresh).",
         ScraperOptions.DefaultTerminalTimeout);
@@ -74,12 +75,12 @@ public static class ScrapeCommand
         DefaultValueFactory = _ => ScraperOptions.DefaultMaxFunctions,
     };
 
-    private static readonly Option<TimeSpan> ChannelIdle = DurationOption(
+    private static readonly Option<TimeSpan> ChannelIdle = DurationOption.Create(
         "--channel-idle",
         "A channel with no job and no completion for this long is dropped from /metrics (its slot freed).",
         ScraperOptions.DefaultChannelIdleTime);
 
-    private static readonly Option<TimeSpan> StatementTimeout = DurationOption(
+    private static readonly Option<TimeSpan> StatementTimeout = DurationOption.Create(
         "--statement-timeout",
         "Server-side statement_timeout of every other query the scraper sends; a refresh that exceeds it counts as failed (gauges keep their last values).",
         ScraperOptions.DefaultStatementTimeout);
@@ -178,46 +179,4 @@ public static class ScrapeCommand
 
         return 0;
     }
-
-    private static Option<TimeSpan> DurationOption(string name, string description, TimeSpan defaultValue) => new(name)
-    {
-        Description = $"{description} Default {FormatDuration(defaultValue)}.",
-        DefaultValueFactory = _ => defaultValue,
-        CustomParser = result =>
-        {
-            var token = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
-            if (TryParseDuration(token, out var value))
-            {
-                return value;
-            }
-
-            result.AddError($"{name}: '{token}' is not a duration (e.g. 500ms, 15s, 5m, 1h; a bare number is seconds).");
-            return default;
-        },
-    };
-
-    private static bool TryParseDuration(string text, out TimeSpan value)
-    {
-        value = default;
-        var (number, scale) = text switch
-        {
-            _ when text.EndsWith("ms", StringComparison.Ordinal) => (text[..^2], 0.001),
-            _ when text.EndsWith('s') => (text[..^1], 1.0),
-            _ when text.EndsWith('m') => (text[..^1], 60.0),
-            _ when text.EndsWith('h') => (text[..^1], 3600.0),
-            _ => (text, 1.0),
-        };
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) || amount < 0 || double.IsInfinity(amount))
-        {
-            return false;
-        }
-
-        value = TimeSpan.FromSeconds(amount * scale);
-        return true;
-    }
-
-    private static string FormatDuration(TimeSpan value) =>
-        value.TotalSeconds >= 60 && value.TotalSeconds % 60 == 0
-            ? FormattableString.Invariant($"{value.TotalMinutes}m")
-            : FormattableString.Invariant($"{value.TotalSeconds}s");
 }
