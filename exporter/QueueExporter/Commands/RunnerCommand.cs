@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using QueueExporter.QueueJob.Logging;
 using QueueExporter.QueueJob.Options;
 using Prometheus;
@@ -45,10 +46,12 @@ internal static class RunnerCommand
             DefaultValueFactory = _ => "simple",
         };
 
+        var logLevel = LogLevelOption.Create();
+
         var command = new Command("runner", "Run queue_job jobs like OCA's job runner (stop Odoo's with channels root:0): leader lock per database, LISTEN, channels, runjob calls, dead-job rescue; metrics on --listen.");
         database.AddTo(command);
         metrics.AddTo(command);
-        foreach (var option in (Option[])[channels, workerUrl, authUser, authPassword, listen, rescueTimeout, deadJobGrace, rescueInterval, safetyPoll, httpTimeout, standbyRetry, stopGrace, discoveryInterval, poolSize, logFormat])
+        foreach (var option in (Option[])[channels, workerUrl, authUser, authPassword, listen, rescueTimeout, deadJobGrace, rescueInterval, safetyPoll, httpTimeout, standbyRetry, stopGrace, discoveryInterval, poolSize, logFormat, logLevel])
         {
             command.Options.Add(option);
         }
@@ -91,7 +94,7 @@ internal static class RunnerCommand
                 }
 
                 using var exporterMetrics = metrics.Create(parse);
-                await using var app = BuildHost(options, parse.GetValue(listen)!, exporterMetrics.Registry, format);
+                await using var app = BuildHost(options, parse.GetValue(listen)!, exporterMetrics.Registry, format, parse.GetValue(logLevel));
                 await app.StartAsync(cancellationToken);
                 try
                 {
@@ -108,10 +111,10 @@ internal static class RunnerCommand
     }
 
     /// <summary>The host: the runner as a hosted service, /metrics and /healthz on <paramref name="listen"/>.</summary>
-    internal static WebApplication BuildHost(RunnerOptions options, string listen, CollectorRegistry registry, string logFormat = "simple")
+    internal static WebApplication BuildHost(RunnerOptions options, string listen, CollectorRegistry registry, string logFormat = "simple", LogLevel logLevel = LogLevel.Information)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.AddQueueExporterConsole(logFormat);
+        builder.Logging.AddQueueExporterConsole(logFormat, logLevel);
         var endpoint = ListenAddress.Parse(listen);
         ListenPreflight.EnsureAvailable(endpoint);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(endpoint));

@@ -91,6 +91,8 @@ public static class ScrapeCommand
         DefaultValueFactory = _ => "simple",
     };
 
+    private static readonly Option<LogLevel> LogLevelSelection = LogLevelOption.Create();
+
     private static readonly Option<string?> AuthUser = new("--auth-user")
     {
         Description = "Require HTTP basic auth on /metrics with this user (with --auth-password).",
@@ -107,7 +109,7 @@ public static class ScrapeCommand
         var command = new Command("scrape", "Export queue_job state, completions and Odoo log events on /metrics (read-only; runs beside any queue_job runner).")
         {
             NoDatabase, LogFile, Listen, Interval, TerminalInterval, TerminalTimeout, TerminalExactLimit, StatementTimeout,
-            MaxChannels, ChannelIdle, MaxFunctions, AuthUser, AuthPassword, LogFormat,
+            MaxChannels, ChannelIdle, MaxFunctions, AuthUser, AuthPassword, LogFormat, LogLevelSelection,
         };
         DatabaseSelection.AddTo(command);
         MetricsSelection.AddTo(command);
@@ -118,11 +120,11 @@ public static class ScrapeCommand
     }
 
     /// <summary>Builds the web application that serves /metrics and runs the scraper's loops.</summary>
-    public static WebApplication Build(ScraperOptions options, DatabaseEndpoint? endpoint, CollectorRegistry registry, string logFormat = "simple")
+    public static WebApplication Build(ScraperOptions options, DatabaseEndpoint? endpoint, CollectorRegistry registry, string logFormat = "simple", LogLevel logLevel = LogLevel.Information)
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.AddQueueExporterConsole(logFormat);
+        builder.Logging.AddQueueExporterConsole(logFormat, logLevel);
         var listen = ListenAddress.Parse(options.Listen);
         ListenPreflight.EnsureAvailable(listen);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(listen));
@@ -161,7 +163,7 @@ public static class ScrapeCommand
 
         var endpoint = options.ReadDatabases ? DatabaseSelection.ResolveEndpoint(parse) : null;
         using var metrics = MetricsSelection.Create(parse);
-        await using var app = Build(options, endpoint, metrics.Registry, parse.GetValue(LogFormat) ?? "simple");
+        await using var app = Build(options, endpoint, metrics.Registry, parse.GetValue(LogFormat) ?? "simple", parse.GetValue(LogLevelSelection));
         try
         {
             await app.StartAsync(cancellationToken);

@@ -13,6 +13,8 @@ public class UsageErrorTests
     [InlineData("--statement-timeout", "scrape", "--statement-timeout", "-5s")]
     [InlineData("--max-connections-per-database", "runner", "--max-connections-per-database", "x")]
     [InlineData("--no-such-option", "scrape", "--no-such-option")]
+    [InlineData("--log-level", "runner", "--log-level", "verbose")]
+    [InlineData("--log-level", "scrape", "--log-level", "info")]
     public async Task A_bad_option_stops_with_one_line_naming_it_and_exit_code_2(string named, params string[] arguments)
     {
         var result = await QueueExporterCli.RunAsync([.. arguments, "--database-url", NoDatabase]);
