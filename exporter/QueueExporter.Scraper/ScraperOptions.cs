@@ -1,3 +1,5 @@
+using QueueExporter.QueueJob.Options;
+
 namespace QueueExporter.Scraper;
 
 /// <summary>Settings of <c>queue-exporter scrape</c>. Validated at start; a bad value names its setting.</summary>
@@ -113,9 +115,9 @@ public sealed class ScraperOptions
             problems.Add("--database: cannot be combined with --no-database.");
         }
 
-        if (!TryParseListen(Listen, out _, out _))
+        if (!ListenAddress.TryParse(Listen, out _, out var listenError))
         {
-            problems.Add($"--listen: '{Listen}' is not host:port (e.g. {DefaultListen}).");
+            problems.Add($"--listen: {listenError}");
         }
 
         RequirePositive(problems, "--interval", RefreshInterval);
@@ -164,21 +166,13 @@ public sealed class ScraperOptions
         return problems;
     }
 
-    /// <summary>Splits <c>host:port</c> (IPv6 in brackets).</summary>
+    /// <summary>Splits <c>host:port</c> (IPv6 in brackets) by the listeners' shared grammar, <see cref="ListenAddress"/>.</summary>
     public static bool TryParseListen(string listen, out string host, out int port)
     {
-        host = string.Empty;
-        port = 0;
-        var colon = listen?.LastIndexOf(':') ?? -1;
-        if (colon <= 0)
-        {
-            return false;
-        }
-
-        host = listen![..colon].Trim('[', ']');
-        return int.TryParse(listen[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port)
-            && port is >= 0 and < 65536
-            && host.Length > 0;
+        var valid = ListenAddress.TryParse(listen, out var endpoint, out _);
+        host = valid ? endpoint.Address.ToString() : string.Empty;
+        port = valid ? endpoint.Port : 0;
+        return valid;
     }
 
     private static void RequirePositive(List<string> problems, string name, TimeSpan value)

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using QueueExporter.QueueJob.Options;
 using QueueExporter.Worker.Handlers;
 
 namespace QueueExporter.Worker;
@@ -62,6 +63,7 @@ public sealed class WorkerHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var listen = WorkerOptions.ParseListen(options.Listen);
+        ListenPreflight.EnsureAvailable(listen);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(listen));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);

@@ -32,6 +32,25 @@ public sealed class JobEnqueuer
     }
 
     /// <summary>
+    /// The uuids among <paramref name="uuids"/> that name no job in this database: a job that depends
+    /// on one of them would wait for ever (or, worse, be released at once), so callers refuse them first.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> FindMissingAsync(NpgsqlConnection connection, IReadOnlyCollection<string> uuids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(uuids);
+        if (uuids.Count == 0)
+        {
+            return [];
+        }
+
+        var found = await connection.QueryAsync<string>(
+            new CommandDefinition("SELECT uuid FROM queue_job WHERE uuid = ANY(@uuids)", new { uuids = uuids.ToArray() }, cancellationToken: cancellationToken));
+        var existing = found.ToHashSet(StringComparer.Ordinal);
+        return uuids.Where(uuid => !existing.Contains(uuid)).ToList();
+    }
+
+    /// <summary>
     /// Adds many jobs in one statement (an <c>INSERT ... SELECT FROM unnest(...)</c>), returning their
     /// uuids in input order. Jobs with dependencies also record themselves in their parents'
     /// <c>reverse_depends_on</c>, as Odoo's job graphs do.

@@ -52,6 +52,15 @@ public static class ChannelConfigurationParser
         return trimmed.StartsWith(ChannelTree.RootName + ".", StringComparison.Ordinal) ? trimmed : ChannelTree.RootName + "." + trimmed;
     }
 
+    /// <summary>
+    /// Whether a full channel name (<see cref="FullName"/>) is one the runner can configure: no empty
+    /// segment (<c>root..x</c>, <c>root.x.</c>) and none of the configuration's separators.
+    /// </summary>
+    public static bool IsValidFullName(string fullName) =>
+        !string.IsNullOrEmpty(fullName)
+        && fullName.IndexOfAny([':', ',', '\n', '\r']) < 0
+        && fullName.Split('.').All(segment => segment.Trim().Length > 0);
+
     private static ChannelConfiguration ParseEntry(string entry)
     {
         var items = entry.Split(':').Select(item => item.Trim()).ToArray();
@@ -61,7 +70,7 @@ public static class ChannelConfigurationParser
         }
 
         var name = FullName(items[0]);
-        if (name.Split('.').Any(segment => segment.Trim().Length == 0))
+        if (!IsValidFullName(name))
         {
             throw Bad(entry, "empty segment in channel name");
         }

@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using QueueExporter.QueueJob.Connection;
+using QueueExporter.QueueJob.Options;
 
 namespace QueueExporter.Commands;
 
@@ -34,6 +36,18 @@ internal static class CommandFailure
         {
             return RuntimeError;
         }
+        catch (ListenUnavailableException ex)
+        {
+            // A run-time condition, not a bad option: the same value may work once the port is free.
+            await Console.Error.WriteLineAsync($"queue-exporter: {ex.Message}");
+            return RuntimeError;
+        }
+        catch (IOException ex) when (ListenFailure(ex) is { } line)
+        {
+            // A run-time condition, not a bad option: the same value may work once the port is free.
+            await Console.Error.WriteLineAsync($"queue-exporter: {line}");
+            return RuntimeError;
+        }
         catch (Exception ex)
         {
             var endpoint = SafeEndpoint(endpointForMessages);
@@ -41,6 +55,16 @@ internal static class CommandFailure
             await Console.Error.WriteLineAsync($"queue-exporter: {line}");
             return RuntimeError;
         }
+    }
+
+    /// <summary>
+    /// Kestrel's bind failure ("Failed to bind to address http://127.0.0.1:9731: address already in use.")
+    /// as one line: "cannot listen on 127.0.0.1:9731: address already in use"; null for any other I/O error.
+    /// </summary>
+    internal static string? ListenFailure(IOException exception)
+    {
+        var match = Regex.Match(exception.Message, @"^Failed to bind to address (?:https?://)?(?<address>\S+): (?<reason>[^\r\n]+?)\.?$", RegexOptions.Multiline);
+        return match.Success ? $"cannot listen on {match.Groups["address"].Value}: {match.Groups["reason"].Value}" : null;
     }
 
     private static DatabaseEndpoint? SafeEndpoint(Func<DatabaseEndpoint?> endpointForMessages)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Npgsql;
 using QueueExporter.QueueJob.Enqueue;
 using QueueExporter.QueueJob.Schema;
+using QueueExporter.Runner.Channels;
 
 namespace QueueExporter.Commands;
 
@@ -43,13 +44,13 @@ internal static class EnqueueCommand
             {
                 ModelName = model,
                 MethodName = method,
-                Channel = parse.GetValue(channel)!,
+                Channel = ValidateChannel(parse.GetValue(channel)!),
                 Priority = parse.GetValue(priority),
                 Eta = ParseEta(parse.GetValue(eta), TimeProvider.System.GetUtcNow()),
                 ArgsJson = RequireJson(parse.GetValue(args)!, JsonValueKind.Array, "--args"),
                 KwargsJson = RequireJson(parse.GetValue(kwargs)!, JsonValueKind.Object, "--kwargs"),
                 MaxRetries = parse.GetValue(maxRetries) >= 0 ? parse.GetValue(maxRetries) : throw new ArgumentException("--max-retries must be 0 or more"),
-                DependsOn = parse.GetValue(dependsOn) ?? [],
+                DependsOn = ValidateUuids(parse.GetValue(dependsOn) ?? []),
                 Description = parse.GetValue(description),
             };
             var total = parse.GetValue(count) is var n and >= 1 ? n : throw new ArgumentException("--count must be at least 1");
@@ -57,6 +58,11 @@ internal static class EnqueueCommand
             await using var connection = new NpgsqlConnection(endpoint.WithDatabase(database).ToConnectionString("queue-exporter-enqueue", pooling: false));
             await connection.OpenAsync(cancellationToken);
             var enqueuer = new JobEnqueuer(await SchemaDetector.DetectAsync(connection, cancellationToken));
+            if (await JobEnqueuer.FindMissingAsync(connection, job.DependsOn, cancellationToken) is [var missing, ..])
+            {
+                throw new ArgumentException($"--depends-on: no job {missing} in database {database}");
+            }
+
             for (var done = 0; done < total; done += BatchSize)
             {
                 var batch = Enumerable.Repeat(job, Math.Min(BatchSize, total - done)).ToList();
@@ -78,6 +84,21 @@ internal static class EnqueueCommand
             ? throw new ArgumentException($"--function must be model.method, got '{function}'")
             : (function[..dot], function[(dot + 1)..]);
     }
+
+    /// <summary>The channel in its full form, by the runner's grammar (no empty segment: 'root..x' is refused).</summary>
+    internal static string ValidateChannel(string channel)
+    {
+        var full = ChannelConfigurationParser.FullName(channel);
+        return ChannelConfigurationParser.IsValidFullName(full)
+            ? full
+            : throw new ArgumentException($"--channel: '{channel}' is not a channel name (dot-separated segments, none empty, no ':' or ',')");
+    }
+
+    /// <summary>Each value as a uuid in Odoo's form (lower case, with hyphens), or a one-line refusal.</summary>
+    internal static IReadOnlyList<string> ValidateUuids(IReadOnlyList<string> values) =>
+        values.Select(value => Guid.TryParseExact(value.Trim(), "D", out var uuid)
+            ? uuid.ToString("D")
+            : throw new ArgumentException($"--depends-on: '{value}' is not a uuid (e.g. 0b8e5f0a-3c1d-4e8a-9f2b-1c2d3e4f5a6b)")).Distinct().ToList();
 
     internal static DateTimeOffset? ParseEta(string? text, DateTimeOffset now)
     {

@@ -7,7 +7,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using QueueExporter.QueueJob.Logging;
+using QueueExporter.QueueJob.Options;
 using Prometheus;
 using QueueExporter.Runner;
 using QueueExporter.Runner.Channels;
@@ -23,20 +25,21 @@ internal static class RunnerCommand
     public static Command Create()
     {
         var database = new DatabaseOptions();
+        var metrics = new MetricsOptions();
         var channels = new Option<string?>("--channels") { Description = "Channels as OCA writes them, e.g. root:4,root.mail:1:sequential,root.edi:2:throttle=5. Default: $ODOO_QUEUE_JOB_CHANNELS, else root:1." };
         var workerUrl = new Option<string?>("--worker-url") { Description = "Base URL of the Odoo HTTP workers (runjob is GET {url}/queue_job/runjob). Default: $ODOO_QUEUE_JOB_SCHEME://$ODOO_QUEUE_JOB_HOST:$ODOO_QUEUE_JOB_PORT, else http://127.0.0.1:8069." };
         var authUser = new Option<string?>("--http-auth-user") { Description = "Basic-auth user for runjob calls. Default: $ODOO_QUEUE_JOB_HTTP_AUTH_USER." };
         var authPassword = new Option<string?>("--http-auth-password") { Description = "Basic-auth password for runjob calls. Default: $ODOO_QUEUE_JOB_HTTP_AUTH_PASSWORD." };
-        var listen = new Option<string>("--listen") { Description = "host:port serving /metrics and /healthz.", DefaultValueFactory = _ => DefaultListen };
-        var rescueTimeout = new Option<double>("--rescue-timeout") { Description = "Seconds after which an enqueued job is found dead in databases without queue_job_lock (started jobs are left alone there).", DefaultValueFactory = _ => 300 };
-        var deadJobGrace = new Option<double>("--dead-job-grace") { Description = "Seconds after enqueueing before a job whose queue_job_lock row is missing or free is found dead (OCA: 10).", DefaultValueFactory = _ => 10 };
-        var rescueInterval = new Option<double>("--rescue-interval") { Description = "Seconds between dead-job rescues on each database this runner leads.", DefaultValueFactory = _ => 5 };
-        var safetyPoll = new Option<double>("--safety-poll-interval") { Description = "Seconds between full re-reads of active jobs (jittered ±20%) in case a notification was lost.", DefaultValueFactory = _ => 60 };
-        var httpTimeout = new Option<double>("--http-timeout") { Description = "Seconds to wait for a runjob answer; no answer is normal (the worker keeps the job). OCA: 1.", DefaultValueFactory = _ => 1 };
-        var standbyRetry = new Option<double>("--standby-retry-interval") { Description = "Seconds between attempts at the leader lock while another runner holds it (OCA: 5).", DefaultValueFactory = _ => 5 };
-        var stopGrace = new Option<double>("--stop-grace-period") { Description = "Seconds in-flight runjob calls may take to finish on SIGTERM.", DefaultValueFactory = _ => 10 };
-        var discoveryInterval = new Option<double>("--discovery-interval") { Description = "Seconds between listings of the server's databases when no database is named: new ones are served, gone ones stopped, without a restart.", DefaultValueFactory = _ => 60 };
-        var poolSize = new Option<int>("--max-connections-per-database") { Description = "Pooled connections per database at most, beside its one listening session; idle ones close after 10 s, so a database at rest holds one connection.", DefaultValueFactory = _ => 4 };
+        var listen = new Option<string>("--listen") { Description = "host:port (or http://host:port) serving /metrics and /healthz; host: an IP address, localhost or *; port 0: any free port.", DefaultValueFactory = _ => DefaultListen };
+        var rescueTimeout = DurationOption.Create("--rescue-timeout", "How long after which an enqueued job is found dead in databases without queue_job_lock (started jobs are left alone there).", TimeSpan.FromSeconds(300));
+        var deadJobGrace = DurationOption.Create("--dead-job-grace", "Time after enqueueing before a job whose queue_job_lock row is missing or free is found dead (OCA: 10s).", TimeSpan.FromSeconds(10));
+        var rescueInterval = DurationOption.Create("--rescue-interval", "Time between dead-job rescues on each database this runner leads.", TimeSpan.FromSeconds(5));
+        var safetyPoll = DurationOption.Create("--safety-poll-interval", "Time between full re-reads of active jobs (jittered ±20%) in case a notification was lost.", TimeSpan.FromSeconds(60));
+        var httpTimeout = DurationOption.Create("--http-timeout", "How long to wait for a runjob answer; no answer is normal (the worker keeps the job). OCA: 1s.", TimeSpan.FromSeconds(1));
+        var standbyRetry = DurationOption.Create("--standby-retry-interval", "Time between attempts at the leader lock while another runner holds it (OCA: 5s).", TimeSpan.FromSeconds(5));
+        var stopGrace = DurationOption.Create("--stop-grace-period", "How long in-flight runjob calls may take to finish on SIGTERM.", TimeSpan.FromSeconds(10));
+        var discoveryInterval = DurationOption.Create("--discovery-interval", "Time between listings of the server's databases when no database is named: new ones are served, gone ones stopped, without a restart.", TimeSpan.FromSeconds(60));
+        var poolSize = new Option<int>("--max-connections-per-database") { Description = "Pooled connections per database at most, beside its one listening session; idle ones close after 5 s, so a database at rest holds one connection.", DefaultValueFactory = _ => 4 };
         var maxConnections = new Option<int>("--max-connections") { Description = "Pooled connections in use at once across all databases, beside one listening session per database (default fits beside Odoo under PostgreSQL's max_connections = 100).", DefaultValueFactory = _ => 16 };
         var logFormat = new Option<string>("--log-format")
         {
@@ -44,9 +47,12 @@ internal static class RunnerCommand
             DefaultValueFactory = _ => "simple",
         };
 
+        var logLevel = LogLevelOption.Create();
+
         var command = new Command("runner", "Run queue_job jobs like OCA's job runner (stop Odoo's with channels root:0): leader lock per database, LISTEN, channels, runjob calls, dead-job rescue; metrics on --listen.");
         database.AddTo(command);
-        foreach (var option in (Option[])[channels, workerUrl, authUser, authPassword, listen, rescueTimeout, deadJobGrace, rescueInterval, safetyPoll, httpTimeout, standbyRetry, stopGrace, discoveryInterval, poolSize, maxConnections, logFormat])
+        metrics.AddTo(command);
+        foreach (var option in (Option[])[channels, workerUrl, authUser, authPassword, listen, rescueTimeout, deadJobGrace, rescueInterval, safetyPoll, httpTimeout, standbyRetry, stopGrace, discoveryInterval, poolSize, maxConnections, logFormat, logLevel])
         {
             command.Options.Add(option);
         }
@@ -63,14 +69,14 @@ internal static class RunnerCommand
                     WorkerUrl = ResolveWorkerUrl(parse.GetValue(workerUrl), environment),
                     HttpAuthUser = parse.GetValue(authUser) ?? environment.GetValueOrDefault("ODOO_QUEUE_JOB_HTTP_AUTH_USER"),
                     HttpAuthPassword = parse.GetValue(authPassword) ?? environment.GetValueOrDefault("ODOO_QUEUE_JOB_HTTP_AUTH_PASSWORD"),
-                    RescueTimeout = Seconds(parse.GetValue(rescueTimeout), "--rescue-timeout"),
-                    DeadJobGrace = Seconds(parse.GetValue(deadJobGrace), "--dead-job-grace"),
-                    RescueInterval = Seconds(parse.GetValue(rescueInterval), "--rescue-interval"),
-                    SafetyPollInterval = Seconds(parse.GetValue(safetyPoll), "--safety-poll-interval"),
-                    HttpTimeout = Seconds(parse.GetValue(httpTimeout), "--http-timeout"),
-                    StandbyRetryInterval = Seconds(parse.GetValue(standbyRetry), "--standby-retry-interval"),
-                    StopGracePeriod = Seconds(parse.GetValue(stopGrace), "--stop-grace-period"),
-                    DiscoveryInterval = Seconds(parse.GetValue(discoveryInterval), "--discovery-interval"),
+                    RescueTimeout = parse.GetValue(rescueTimeout),
+                    DeadJobGrace = parse.GetValue(deadJobGrace),
+                    RescueInterval = parse.GetValue(rescueInterval),
+                    SafetyPollInterval = parse.GetValue(safetyPoll),
+                    HttpTimeout = parse.GetValue(httpTimeout),
+                    StandbyRetryInterval = parse.GetValue(standbyRetry),
+                    StopGracePeriod = parse.GetValue(stopGrace),
+                    DiscoveryInterval = parse.GetValue(discoveryInterval),
                     MaxPoolSizePerDatabase = AtLeastOne(parse.GetValue(poolSize), "--max-connections-per-database"),
                     MaxConnections = AtLeastOne(parse.GetValue(maxConnections), "--max-connections"),
                 };
@@ -89,7 +95,8 @@ internal static class RunnerCommand
                     throw new ArgumentException($"--log-format must be one of {string.Join(", ", LoggingSetup.Formats)}, got '{format}'");
                 }
 
-                await using var app = BuildHost(options, parse.GetValue(listen)!, Metrics.DefaultRegistry, format);
+                using var exporterMetrics = metrics.Create(parse);
+                await using var app = BuildHost(options, parse.GetValue(listen)!, exporterMetrics.Registry, format, parse.GetValue(logLevel));
                 await app.StartAsync(cancellationToken);
                 try
                 {
@@ -106,11 +113,13 @@ internal static class RunnerCommand
     }
 
     /// <summary>The host: the runner as a hosted service, /metrics and /healthz on <paramref name="listen"/>.</summary>
-    internal static WebApplication BuildHost(RunnerOptions options, string listen, CollectorRegistry registry, string logFormat = "simple")
+    internal static WebApplication BuildHost(RunnerOptions options, string listen, CollectorRegistry registry, string logFormat = "simple", LogLevel logLevel = LogLevel.Information)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.AddQueueExporterConsole(logFormat);
-        builder.WebHost.UseUrls(ListenUrl(listen));
+        builder.Logging.AddQueueExporterConsole(logFormat, logLevel);
+        var endpoint = ListenAddress.Parse(listen);
+        ListenPreflight.EnsureAvailable(endpoint);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(endpoint));
         builder.Services.AddQueueRunner(options, registry);
         var app = builder.Build();
         app.MapMetrics("/metrics", registry);
@@ -152,12 +161,6 @@ internal static class RunnerCommand
             ? built
             : throw new ArgumentException($"ODOO_QUEUE_JOB_SCHEME/HOST do not make a URL: '{scheme}://{host}'");
     }
-
-    internal static string ListenUrl(string listen) =>
-        listen.Contains("://", StringComparison.Ordinal) ? listen : "http://" + listen;
-
-    private static TimeSpan Seconds(double value, string option) =>
-        value > 0 && double.IsFinite(value) ? TimeSpan.FromSeconds(value) : throw new ArgumentException($"{option} must be a positive number of seconds, got {value}");
 
     private static int AtLeastOne(int value, string option) =>
         value >= 1 ? value : throw new ArgumentException($"{option} must be at least 1, got {value}");

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using QueueExporter.QueueJob.Logging;
 using Prometheus;
 using QueueExporter.QueueJob.Connection;
+using QueueExporter.QueueJob.Options;
 using QueueExporter.Scraper;
 using QueueExporter.Scraper.Http;
 
@@ -21,6 +22,8 @@ public static class ScrapeCommand
     public const string AuthPasswordEnvironmentVariable = "QUEUE_EXPORTER_AUTH_PASSWORD";
 
     private static readonly DatabaseOptions DatabaseSelection = new();
+
+    private static readonly MetricsOptions MetricsSelection = new();
 
     private static readonly Option<bool> NoDatabase = new("--no-database")
     {
@@ -38,17 +41,18 @@ public static class ScrapeCommand
         DefaultValueFactory = _ => ScraperOptions.DefaultListen,
     };
 
-    private static readonly Option<TimeSpan> Interval = DurationOption(
+    private static readonly Option<TimeSpan> Interval = DurationOption.Create(
         "--interval",
         "How often unfinished-state counts (never done/cancelled/failed), ages and runner sessions are read from each database (e.g. 15s, 500ms, 1m).",
         ScraperOptions.DefaultRefreshInterval);
 
-    private static readonly Option<TimeSpan> TerminalInterval = DurationOption(
+    private static readonly Option<TimeSpan> TerminalInterval = DurationOption.Create(
         "--terminal-interval",
         "How often done/cancelled/failed totals are read, on their own loop; these rows are most of the table, so keep it slow. 0 disables them.",
-        ScraperOptions.DefaultTerminalInterval);
+        ScraperOptions.DefaultTerminalInterval,
+        allowZero: true);
 
-    private static readonly Option<TimeSpan> TerminalTimeout = DurationOption(
+    private static readonly Option<TimeSpan> TerminalTimeout = DurationOption.Create(
         "--terminal-timeout",
         "Server-side statement_timeout of the done/cancelled/failed counts (their own: a slow count never delays the refresh).",
         ScraperOptions.DefaultTerminalTimeout);
@@ -71,12 +75,12 @@ public static class ScrapeCommand
         DefaultValueFactory = _ => ScraperOptions.DefaultMaxFunctions,
     };
 
-    private static readonly Option<TimeSpan> ChannelIdle = DurationOption(
+    private static readonly Option<TimeSpan> ChannelIdle = DurationOption.Create(
         "--channel-idle",
         "A channel with no job and no completion for this long is dropped from /metrics (its slot freed).",
         ScraperOptions.DefaultChannelIdleTime);
 
-    private static readonly Option<TimeSpan> StatementTimeout = DurationOption(
+    private static readonly Option<TimeSpan> StatementTimeout = DurationOption.Create(
         "--statement-timeout",
         "Server-side statement_timeout of every other query the scraper sends; a refresh that exceeds it counts as failed (gauges keep their last values).",
         ScraperOptions.DefaultStatementTimeout);
@@ -86,6 +90,8 @@ public static class ScrapeCommand
         Description = $"Format of the exporter's own log lines on stderr: {string.Join(", ", LoggingSetup.Formats)}.",
         DefaultValueFactory = _ => "simple",
     };
+
+    private static readonly Option<LogLevel> LogLevelSelection = LogLevelOption.Create();
 
     private static readonly Option<string?> AuthUser = new("--auth-user")
     {
@@ -103,9 +109,10 @@ public static class ScrapeCommand
         var command = new Command("scrape", "Export queue_job state, completions and Odoo log events on /metrics (read-only; runs beside any queue_job runner).")
         {
             NoDatabase, LogFile, Listen, Interval, TerminalInterval, TerminalTimeout, TerminalExactLimit, StatementTimeout,
-            MaxChannels, ChannelIdle, MaxFunctions, AuthUser, AuthPassword, LogFormat,
+            MaxChannels, ChannelIdle, MaxFunctions, AuthUser, AuthPassword, LogFormat, LogLevelSelection,
         };
         DatabaseSelection.AddTo(command);
+        MetricsSelection.AddTo(command);
         command.SetAction((parse, cancellationToken) => CommandFailure.RunAsync(
             () => RunAsync(parse, cancellationToken),
             () => DatabaseSelection.ResolveEndpoint(parse)));
@@ -113,13 +120,14 @@ public static class ScrapeCommand
     }
 
     /// <summary>Builds the web application that serves /metrics and runs the scraper's loops.</summary>
-    public static WebApplication Build(ScraperOptions options, DatabaseEndpoint? endpoint, CollectorRegistry registry, string logFormat = "simple")
+    public static WebApplication Build(ScraperOptions options, DatabaseEndpoint? endpoint, CollectorRegistry registry, string logFormat = "simple", LogLevel logLevel = LogLevel.Information)
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.AddQueueExporterConsole(logFormat);
-        ScraperOptions.TryParseListen(options.Listen, out var host, out var port);
-        builder.WebHost.UseUrls(FormattableString.Invariant($"http://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}"));
+        builder.Logging.AddQueueExporterConsole(logFormat, logLevel);
+        var listen = ListenAddress.Parse(options.Listen);
+        ListenPreflight.EnsureAvailable(listen);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(listen));
         builder.Services.AddQueueJobScraper(options, endpoint, registry);
         var app = builder.Build();
         app.MapQueueJobMetrics(options, registry);
@@ -154,7 +162,8 @@ public static class ScrapeCommand
         }
 
         var endpoint = options.ReadDatabases ? DatabaseSelection.ResolveEndpoint(parse) : null;
-        await using var app = Build(options, endpoint, Metrics.NewCustomRegistry(), parse.GetValue(LogFormat) ?? "simple");
+        using var metrics = MetricsSelection.Create(parse);
+        await using var app = Build(options, endpoint, metrics.Registry, parse.GetValue(LogFormat) ?? "simple", parse.GetValue(LogLevelSelection));
         try
         {
             await app.StartAsync(cancellationToken);
@@ -172,46 +181,4 @@ public static class ScrapeCommand
 
         return 0;
     }
-
-    private static Option<TimeSpan> DurationOption(string name, string description, TimeSpan defaultValue) => new(name)
-    {
-        Description = $"{description} Default {FormatDuration(defaultValue)}.",
-        DefaultValueFactory = _ => defaultValue,
-        CustomParser = result =>
-        {
-            var token = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Empty;
-            if (TryParseDuration(token, out var value))
-            {
-                return value;
-            }
-
-            result.AddError($"{name}: '{token}' is not a duration (e.g. 500ms, 15s, 5m, 1h; a bare number is seconds).");
-            return default;
-        },
-    };
-
-    private static bool TryParseDuration(string text, out TimeSpan value)
-    {
-        value = default;
-        var (number, scale) = text switch
-        {
-            _ when text.EndsWith("ms", StringComparison.Ordinal) => (text[..^2], 0.001),
-            _ when text.EndsWith('s') => (text[..^1], 1.0),
-            _ when text.EndsWith('m') => (text[..^1], 60.0),
-            _ when text.EndsWith('h') => (text[..^1], 3600.0),
-            _ => (text, 1.0),
-        };
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) || amount < 0 || double.IsInfinity(amount))
-        {
-            return false;
-        }
-
-        value = TimeSpan.FromSeconds(amount * scale);
-        return true;
-    }
-
-    private static string FormatDuration(TimeSpan value) =>
-        value.TotalSeconds >= 60 && value.TotalSeconds % 60 == 0
-            ? FormattableString.Invariant($"{value.TotalMinutes}m")
-            : FormattableString.Invariant($"{value.TotalSeconds}s");
 }

@@ -16,6 +16,7 @@ internal static class WorkerCommand
     public static Command Create()
     {
         var database = new DatabaseOptions();
+        var metrics = new MetricsOptions();
         var listen = new Option<string>("--listen")
         {
             Description = $"Address and port to listen on, host:port (port 0: any free port). Default {WorkerOptions.DefaultListen}, Odoo's port, so a runner's default worker URL reaches this worker.",
@@ -73,6 +74,7 @@ internal static class WorkerCommand
 
         var command = new Command("worker", "Run queue_job jobs: serve GET /queue_job/runjob?db=&job_uuid= (lock, started, handler, done/retry/failed, release dependents) and /metrics.");
         database.AddTo(command);
+        metrics.AddTo(command);
         foreach (var option in (Option[])[listen, demoHandlers, authUser, authPassword, retryDelay, maxConcurrentJobs, poolSize, deadJobGrace, lockCheckInterval, lockCheckTimeout, logFormat])
         {
             command.Options.Add(option);
@@ -105,7 +107,8 @@ internal static class WorkerCommand
                     throw new ArgumentException($"--log-format must be one of {string.Join(", ", LoggingSetup.Formats)}, got '{format}'");
                 }
 
-                await using var host = await WorkerHost.StartAsync(options, configureLogging: logging => logging.AddQueueExporterConsole(format), cancellationToken: cancellationToken);
+                using var exporterMetrics = metrics.Create(parse);
+                await using var host = await WorkerHost.StartAsync(options, exporterMetrics.Registry, configureLogging: logging => logging.AddQueueExporterConsole(format), cancellationToken: cancellationToken);
                 try
                 {
                     await host.WaitForShutdownAsync(cancellationToken);

@@ -55,6 +55,37 @@ public class SchemaAndEnqueueCommandTests
     }
 
     [Fact]
+    public async Task Enqueue_refuses_a_parent_that_is_not_in_the_database_and_adds_nothing()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var database = await server.CreateDatabaseAsync();
+        var unknown = Guid.NewGuid().ToString("D");
+
+        var result = await QueueExporterCli.RunAsync(["enqueue", "--database-url", database.Url, "--function", "res.partner.send_mail", "--depends-on", unknown]);
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(unknown, line, StringComparison.Ordinal);
+        await using var connection = await database.OpenConnectionAsync();
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM queue_job"));
+    }
+
+    [Fact]
+    public async Task Enqueue_accepts_a_parent_that_exists_and_the_child_waits_for_it()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var database = await server.CreateDatabaseAsync();
+        var parent = await QueueExporterCli.RunAsync(["enqueue", "--database-url", database.Url, "--function", "res.partner.send_mail"]);
+        var parentUuid = parent.Stdout.Trim();
+
+        var child = await QueueExporterCli.RunAsync(["enqueue", "--database-url", database.Url, "--function", "res.partner.send_mail", "--depends-on", parentUuid]);
+
+        Assert.Equal(0, child.ExitCode);
+        await using var connection = await database.OpenConnectionAsync();
+        Assert.Equal("wait_dependencies", await connection.ExecuteScalarAsync<string>("SELECT state FROM queue_job WHERE uuid = @uuid", new { uuid = child.Stdout.Trim() }));
+    }
+
+    [Fact]
     public async Task A_wrong_password_on_the_command_line_gives_one_line_without_the_password()
     {
         var server = await PostgresServer.SharedAsync();

@@ -11,7 +11,7 @@ internal static class ExternalTool
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(3);
 
     public static async Task<ToolResult> RunAsync(
-        string fileName, IEnumerable<string> arguments, string? workingDirectory = null, TimeSpan? timeout = null)
+        string fileName, IEnumerable<string> arguments, string? workingDirectory = null, TimeSpan? timeout = null, string? standardInput = null)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -28,6 +28,11 @@ internal static class ExternalTool
 
         using var process = Process.Start(startInfo)
             ?? throw new InvalidOperationException($"Could not start {fileName}");
+        if (standardInput is not null)
+        {
+            await process.StandardInput.WriteAsync(standardInput);
+        }
+
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -45,4 +45,39 @@ public class EnqueueOptionTests
     {
         Assert.Throws<ArgumentException>(() => EnqueueCommand.SplitFunction(function));
     }
+
+    [Theory]
+    [InlineData("root..x")]
+    [InlineData("mail.")]
+    [InlineData("root.mail:2")]
+    [InlineData("a,b")]
+    public void A_channel_name_the_runner_could_not_configure_is_refused(string channel)
+    {
+        var error = Assert.Throws<ArgumentException>(() => EnqueueCommand.ValidateChannel(channel));
+
+        Assert.StartsWith("--channel: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("mail", "root.mail")]
+    [InlineData("root.edi.sub", "root.edi.sub")]
+    [InlineData("root", "root")]
+    public void A_channel_name_is_written_in_full(string channel, string full)
+    {
+        Assert.Equal(full, EnqueueCommand.ValidateChannel(channel));
+    }
+
+    [Fact]
+    public void A_depends_on_value_that_is_not_a_uuid_is_refused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => EnqueueCommand.ValidateUuids(["not-a-uuid"]));
+
+        Assert.Contains("'not-a-uuid'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_depends_on_uuid_is_written_as_odoo_writes_it()
+    {
+        Assert.Equal(["0b8e5f0a-3c1d-4e8a-9f2b-1c2d3e4f5a6b"], EnqueueCommand.ValidateUuids(["0B8E5F0A-3C1D-4E8A-9F2B-1C2D3E4F5A6B"]));
+    }
 }
