@@ -50,21 +50,9 @@ internal static class WorkerCommand
             Description = "PostgreSQL connections per database (each running job holds one); at least --max-concurrent-jobs. Default 32.",
             DefaultValueFactory = _ => 32,
         };
-        var deadJobGrace = new Option<double>("--dead-job-grace")
-        {
-            Description = "Seconds: the runners' dead-job grace (default 10, as OCA). A job whose lock session is lost is cancelled within less than this.",
-            DefaultValueFactory = _ => 10,
-        };
-        var lockCheckInterval = new Option<double>("--lock-check-interval")
-        {
-            Description = "Seconds between two checks of a running job's lock session (default 1); interval + --lock-check-timeout must stay below --dead-job-grace.",
-            DefaultValueFactory = _ => 1,
-        };
-        var lockCheckTimeout = new Option<double>("--lock-check-timeout")
-        {
-            Description = "Seconds one lock-session check may take before the run counts as lost (default 2).",
-            DefaultValueFactory = _ => 2,
-        };
+        var deadJobGrace = DurationOption.Create("--dead-job-grace", "The runners' dead-job grace (OCA: 10s). A job whose lock session is lost is cancelled within less than this.", TimeSpan.FromSeconds(10));
+        var lockCheckInterval = DurationOption.Create("--lock-check-interval", "Time between two checks of a running job's lock session; interval + --lock-check-timeout must stay below --dead-job-grace.", TimeSpan.FromSeconds(1));
+        var lockCheckTimeout = DurationOption.Create("--lock-check-timeout", "How long one lock-session check may take before the run counts as lost.", TimeSpan.FromSeconds(2));
 
         var logFormat = new Option<string>("--log-format")
         {
@@ -72,10 +60,12 @@ internal static class WorkerCommand
             DefaultValueFactory = _ => "simple",
         };
 
+        var logLevel = LogLevelOption.Create();
+
         var command = new Command("worker", "Run queue_job jobs: serve GET /queue_job/runjob?db=&job_uuid= (lock, started, handler, done/retry/failed, release dependents) and /metrics.");
         database.AddTo(command);
         metrics.AddTo(command);
-        foreach (var option in (Option[])[listen, demoHandlers, authUser, authPassword, retryDelay, maxConcurrentJobs, poolSize, deadJobGrace, lockCheckInterval, lockCheckTimeout, logFormat])
+        foreach (var option in (Option[])[listen, demoHandlers, authUser, authPassword, retryDelay, maxConcurrentJobs, poolSize, deadJobGrace, lockCheckInterval, lockCheckTimeout, logFormat, logLevel])
         {
             command.Options.Add(option);
         }
@@ -97,9 +87,9 @@ internal static class WorkerCommand
                         : throw new ArgumentException($"--default-retry-delay must not be negative, got {seconds}"),
                     MaxConcurrentJobs = parse.GetValue(maxConcurrentJobs),
                     PoolSize = parse.GetValue(poolSize),
-                    DeadJobGrace = Seconds(parse.GetValue(deadJobGrace), "--dead-job-grace"),
-                    LockCheckInterval = Seconds(parse.GetValue(lockCheckInterval), "--lock-check-interval"),
-                    LockCheckTimeout = Seconds(parse.GetValue(lockCheckTimeout), "--lock-check-timeout"),
+                    DeadJobGrace = parse.GetValue(deadJobGrace),
+                    LockCheckInterval = parse.GetValue(lockCheckInterval),
+                    LockCheckTimeout = parse.GetValue(lockCheckTimeout),
                 };
                 var format = parse.GetValue(logFormat)!;
                 if (!LoggingSetup.Formats.Contains(format))
@@ -108,7 +98,7 @@ internal static class WorkerCommand
                 }
 
                 using var exporterMetrics = metrics.Create(parse);
-                await using var host = await WorkerHost.StartAsync(options, exporterMetrics.Registry, configureLogging: logging => logging.AddQueueExporterConsole(format), cancellationToken: cancellationToken);
+                await using var host = await WorkerHost.StartAsync(options, exporterMetrics.Registry, configureLogging: logging => logging.AddQueueExporterConsole(format, parse.GetValue(logLevel)), cancellationToken: cancellationToken);
                 try
                 {
                     await host.WaitForShutdownAsync(cancellationToken);
@@ -123,7 +113,4 @@ internal static class WorkerCommand
             () => database.ResolveEndpoint(parse)));
         return command;
     }
-
-    private static TimeSpan Seconds(double value, string option) =>
-        value > 0 && double.IsFinite(value) ? TimeSpan.FromSeconds(value) : throw new ArgumentException($"{option} must be a positive number of seconds, got {value}");
 }

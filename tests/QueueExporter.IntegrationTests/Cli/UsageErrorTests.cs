@@ -15,6 +15,8 @@ public class UsageErrorTests
     [InlineData("--no-such-option", "scrape", "--no-such-option")]
     [InlineData("--log-level", "runner", "--log-level", "verbose")]
     [InlineData("--log-level", "scrape", "--log-level", "info")]
+    [InlineData("--log-level", "worker", "--log-level", "loud")]
+    [InlineData("--lock-check-interval", "worker", "--lock-check-interval", "1e9")]
     public async Task A_bad_option_stops_with_one_line_naming_it_and_exit_code_2(string named, params string[] arguments)
     {
         var result = await QueueExporterCli.RunAsync([.. arguments, "--database-url", NoDatabase]);
