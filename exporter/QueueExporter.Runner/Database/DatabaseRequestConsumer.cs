@@ -31,25 +31,17 @@ internal sealed class DatabaseRequestConsumer(
     // Distinct bad rows remembered so that each is counted and logged once; past this, no more lines.
     private const int MaxReportedRows = 10_000;
 
-    private readonly string _database = database;
-    private readonly DatabaseEndpoint _endpoint = endpoint;
-    private readonly ChannelReader<DatabaseRequest> _inbox = inbox;
-    private readonly ChannelWriter<RunnerSignal> _loop = loop;
-    private readonly RunnerMetrics _metrics = metrics;
-    private readonly ILogger _logger = logger;
     private readonly HashSet<(string Reason, long Id)> _reportedRows = [];
     private int _rescueQueued;
     private bool _reloadPending;
     private long _readyEpoch;
-
-    private IRunnerStore Store => store;
 
     /// <summary>True when no rescue is queued yet (the caller then queues one): ticks never pile up behind a slow rescue.</summary>
     public bool TryClaimRescue() => Interlocked.Exchange(ref _rescueQueued, 1) == 0;
 
     public async Task ConsumeAsync(QueueJobListener listener, Func<Lease?> currentLease, CancellationToken cancellationToken)
     {
-        var reader = _inbox;
+        var reader = inbox;
         while (await reader.WaitToReadAsync(cancellationToken))
         {
             while (reader.TryRead(out var request))
@@ -111,20 +103,20 @@ internal sealed class DatabaseRequestConsumer(
         {
             _reloadPending = false;
             var rows = onSession is null
-                ? await Store.LoadActiveAsync(null, cancellationToken)
-                : await OnSessionAsync(onSession, (session, token) => Store.LoadActiveAsync(session, token), cancellationToken);
+                ? await store.LoadActiveAsync(null, cancellationToken)
+                : await OnSessionAsync(onSession, (session, token) => store.LoadActiveAsync(session, token), cancellationToken);
             ReportSkipped(rows);
-            _loop.TryWrite(new DatabaseLoaded(_database, lease.Epoch, rows.Facts));
+            loop.TryWrite(new DatabaseLoaded(database, lease.Epoch, rows.Facts));
             if (_readyEpoch != lease.Epoch)
             {
                 _readyEpoch = lease.Epoch;
-                RunnerLog.ReadyForDb(_logger, _database);
+                RunnerLog.ReadyForDb(logger, database);
             }
         }
         catch (Exception ex) when (IsDatabaseTrouble(ex, cancellationToken))
         {
             // Retried at the next maintenance tick: the model of this database is stale until a load works.
-            RunnerLog.DatabaseError(_logger, _database, "loading jobs failed: " + DatabaseErrorDescriber.Describe(ex, _endpoint));
+            RunnerLog.DatabaseError(logger, database, "loading jobs failed: " + DatabaseErrorDescriber.Describe(ex, endpoint));
             _reloadPending = true;
         }
     }
@@ -133,18 +125,18 @@ internal sealed class DatabaseRequestConsumer(
     {
         try
         {
-            var rows = await Store.ReadByUuidsAsync(uuids, cancellationToken);
+            var rows = await store.ReadByUuidsAsync(uuids, cancellationToken);
             ReportSkipped(rows);
             foreach (var fact in rows.Facts)
             {
                 uuids.Remove(fact.Uuid);
             }
 
-            _loop.TryWrite(new JobsChanged(_database, lease.Epoch, rows.Facts, uuids));
+            loop.TryWrite(new JobsChanged(database, lease.Epoch, rows.Facts, uuids));
         }
         catch (Exception ex) when (IsDatabaseTrouble(ex, cancellationToken))
         {
-            RunnerLog.DatabaseError(_logger, _database, "re-reading changed jobs failed: " + DatabaseErrorDescriber.Describe(ex, _endpoint));
+            RunnerLog.DatabaseError(logger, database, "re-reading changed jobs failed: " + DatabaseErrorDescriber.Describe(ex, endpoint));
             _reloadPending = true;
         }
     }
@@ -154,23 +146,23 @@ internal sealed class DatabaseRequestConsumer(
         try
         {
             // On the listening session: a database at rest then keeps no pooled connection open for its periodic work.
-            foreach (var (uuid, state) in await OnSessionAsync(listener, (session, token) => Store.RescueAsync(lease, session, token), cancellationToken))
+            foreach (var (uuid, state) in await OnSessionAsync(listener, (session, token) => store.RescueAsync(lease, session, token), cancellationToken))
             {
                 if (state == JobStates.Failed)
                 {
-                    RunnerLog.FailedDeadJob(_logger, uuid, _database);
-                    _metrics.RescuedJobs.WithLabels(_database, "retries_exhausted").Inc();
+                    RunnerLog.FailedDeadJob(logger, uuid, database);
+                    metrics.RescuedJobs.WithLabels(database, "retries_exhausted").Inc();
                 }
                 else
                 {
-                    RunnerLog.RequeuedDeadJob(_logger, uuid);
-                    _metrics.RescuedJobs.WithLabels(_database, "requeued").Inc();
+                    RunnerLog.RequeuedDeadJob(logger, uuid);
+                    metrics.RescuedJobs.WithLabels(database, "requeued").Inc();
                 }
             }
         }
         catch (Exception ex) when (IsDatabaseTrouble(ex, cancellationToken))
         {
-            RunnerLog.DatabaseError(_logger, _database, "dead job rescue failed: " + DatabaseErrorDescriber.Describe(ex, _endpoint));
+            RunnerLog.DatabaseError(logger, database, "dead job rescue failed: " + DatabaseErrorDescriber.Describe(ex, endpoint));
         }
     }
 
@@ -184,8 +176,8 @@ internal sealed class DatabaseRequestConsumer(
         {
             if (_reportedRows.Count < MaxReportedRows && _reportedRows.Add((reason, id)))
             {
-                _metrics.SkippedRows.WithLabels(_database, reason).Inc();
-                RunnerLog.SkippedRow(_logger, _database, id, reason);
+                metrics.SkippedRows.WithLabels(database, reason).Inc();
+                RunnerLog.SkippedRow(logger, database, id, reason);
             }
         }
     }
