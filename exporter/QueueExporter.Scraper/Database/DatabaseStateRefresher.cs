@@ -56,19 +56,7 @@ public sealed partial class DatabaseStateRefresher : IAsyncDisposable
     /// <summary>Refreshes now and then every <see cref="ScraperOptions.RefreshInterval"/> until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(_options.RefreshInterval, _clock);
-        try
-        {
-            do
-            {
-                await RefreshAsync(cancellationToken);
-            }
-            while (await timer.WaitForNextTickAsync(cancellationToken));
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Normal stop.
-        }
+        await PeriodicRefresh.RunAsync(_options.RefreshInterval, _clock, RefreshAsync, cancellationToken);
     }
 
     /// <summary>One refresh; returns whether the database could be read.</summary>

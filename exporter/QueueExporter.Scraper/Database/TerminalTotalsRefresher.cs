@@ -65,19 +65,7 @@ public sealed partial class TerminalTotalsRefresher : IAsyncDisposable
             return;
         }
 
-        using var timer = new PeriodicTimer(_options.TerminalInterval, _clock);
-        try
-        {
-            do
-            {
-                await RefreshAsync(cancellationToken);
-            }
-            while (await timer.WaitForNextTickAsync(cancellationToken));
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Normal stop.
-        }
+        await PeriodicRefresh.RunAsync(_options.TerminalInterval, _clock, RefreshAsync, cancellationToken);
     }
 
     /// <summary>One pass; returns whether the database could be read (a count that timed out still counts as read).</summary>
