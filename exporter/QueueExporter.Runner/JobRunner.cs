@@ -33,6 +33,7 @@ public sealed class JobRunner
     private readonly ConcurrentDictionary<string, ServedDatabase> _databases = new(StringComparer.Ordinal);
     private RunnerLoop? _loop;
     private volatile bool _startedEveryDatabase;
+    private volatile string? _discoveryFailure;
 
     /// <summary>Validates <paramref name="options"/> (a bad value throws with one clear line).</summary>
     public JobRunner(RunnerOptions options, RunnerMetrics metrics, ILoggerFactory? loggers = null, TimeProvider? time = null)
@@ -57,6 +58,9 @@ public sealed class JobRunner
     /// one by one, in sorted order): before that, databases not yet tried are not in <see cref="DatabaseHealth"/>.
     /// </summary>
     public bool HasTriedEveryDatabase => _startedEveryDatabase;
+
+    /// <summary>Why the last discovery of the server's databases failed; null when it worked (or none ran yet).</summary>
+    public string? DiscoveryFailure => _discoveryFailure;
 
     /// <summary>The databases served, with whether this process leads each.</summary>
     public IReadOnlyDictionary<string, bool> Leadership => _databases.ToDictionary(d => d.Key, d => d.Value.Actor.CurrentLease is not null, StringComparer.Ordinal);
@@ -162,40 +166,63 @@ public sealed class JobRunner
         while (true)
         {
             await Task.Delay(_options.DiscoveryInterval, _time, cancellationToken);
-            var known = _databases.Keys.ToHashSet(StringComparer.Ordinal);
-            var found = await ResolveDatabasesAsync(() => resolver.DiscoverAsync(cancellationToken, known), cancellationToken);
-            if (found is null)
+            try
             {
-                return;
-            }
-
-            var added = found.Where(d => !known.Contains(d)).ToList();
-            var removed = known.Where(d => !found.Contains(d, StringComparer.Ordinal)).ToList();
-            if (added.Count == 0 && removed.Count == 0)
-            {
-                continue;
-            }
-
-            RunnerLog.DatabasesChanged(_logger, added.Count, removed.Count);
-            foreach (var database in removed)
-            {
-                if (_databases.TryRemove(database, out var gone))
+                if (!await DiscoverOnceAsync(resolver, loop, budget, actorsStop, cancellationToken))
                 {
-                    // Stopping the actor closes its session, which ends its lease: the loop forgets the jobs.
-                    await gone.Stop.CancelAsync();
-                    await gone.Task;
-                    await gone.Actor.DisposeAsync();
-                    gone.Stop.Dispose();
-                    _metrics.DatabaseUp.RemoveLabelled(database);
-                    _metrics.Leader.RemoveLabelled(database);
+                    return;
                 }
-            }
 
-            foreach (var database in added)
+                _discoveryFailure = null;
+            }
+#pragma warning disable CA1031 // Supervision: a failed discovery is logged, shown on /healthz and tried again next interval.
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+#pragma warning restore CA1031
             {
-                Serve(database, loop, budget, actorsStop);
+                _discoveryFailure = $"{ex.GetType().Name}: {ex.Message}";
+                RunnerLog.DiscoveryFailed(_logger, ex, _options.DiscoveryInterval.TotalSeconds);
             }
         }
+    }
+
+    /// <summary>One discovery: serves new databases, stops gone ones; false when stopping.</summary>
+    private async Task<bool> DiscoverOnceAsync(QueueJobDatabases resolver, RunnerLoop loop, ConnectionBudget budget, CancellationToken actorsStop, CancellationToken cancellationToken)
+    {
+        var known = _databases.Keys.ToHashSet(StringComparer.Ordinal);
+        var found = await ResolveDatabasesAsync(() => resolver.DiscoverAsync(cancellationToken, known), cancellationToken);
+        if (found is null)
+        {
+            return false;
+        }
+
+        var added = found.Where(d => !known.Contains(d)).ToList();
+        var removed = known.Where(d => !found.Contains(d, StringComparer.Ordinal)).ToList();
+        if (added.Count == 0 && removed.Count == 0)
+        {
+            return true;
+        }
+
+        RunnerLog.DatabasesChanged(_logger, added.Count, removed.Count);
+        foreach (var database in removed)
+        {
+            if (_databases.TryRemove(database, out var gone))
+            {
+                // Stopping the actor closes its session, which ends its lease: the loop forgets the jobs.
+                await gone.Stop.CancelAsync();
+                await gone.Task;
+                await gone.Actor.DisposeAsync();
+                gone.Stop.Dispose();
+                _metrics.DatabaseUp.RemoveLabelled(database);
+                _metrics.Leader.RemoveLabelled(database);
+            }
+        }
+
+        foreach (var database in added)
+        {
+            Serve(database, loop, budget, actorsStop);
+        }
+
+        return true;
     }
 
     private async Task<IReadOnlyList<string>?> ResolveDatabasesAsync(Func<Task<IReadOnlyList<string>>> resolve, CancellationToken cancellationToken)

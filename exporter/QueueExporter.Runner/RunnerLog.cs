@@ -73,4 +73,7 @@ internal static partial class RunnerLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "databases on the server changed: serving {Added} new, stopping {Removed} gone")]
     public static partial void DatabasesChanged(ILogger logger, int added, int removed);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "listing the server's databases failed; trying again in {RetrySeconds:0} s")]
+    public static partial void DiscoveryFailed(ILogger logger, Exception exception, double retrySeconds);
 }

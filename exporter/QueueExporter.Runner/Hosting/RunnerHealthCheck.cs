@@ -21,6 +21,13 @@ internal sealed class RunnerHealthCheck(JobRunner runner) : IHealthCheck
             lines.Append("databases: starting, not every database tried yet\n");
         }
 
+        if (runner.DiscoveryFailure is { } failure)
+        {
+            // New databases are not picked up while discovery fails.
+            healthy = false;
+            lines.Append("discovery: failed: ").Append(failure).Append('\n');
+        }
+
         foreach (var (database, (served, status, reason)) in runner.DatabaseHealth.OrderBy(d => d.Key, StringComparer.Ordinal))
         {
             healthy &= served;
