@@ -1,4 +1,5 @@
 // "Queue overview": the state of the queue_job tables as the scraper reads them, whatever runner
+import { MixinConfig } from "./config.js";
 // dispatches (ours or Odoo's). Answers: how many jobs wait, how old is the oldest, is anything
 // completing, what fails, is a runner connected.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
@@ -8,7 +9,7 @@ import {
 
 const scope = `${databaseFilter}, ${channelFilter}`;
 
-export function queueOverview(): dashboard.DashboardBuilder {
+export function queueOverview(_config: MixinConfig): dashboard.DashboardBuilder {
   const builder = new dashboard.DashboardBuilder('Queue overview')
     .uid('queue-exporter-overview')
     .description('queue_job tables per database and channel: jobs per state, ages, throughput, failures, runner presence. Source: queue-exporter scrape.')

@@ -1,4 +1,5 @@
 // "Queue runner": what our runner and worker do, from their own /metrics: leadership and
+import { MixinConfig } from "./config.js";
 // liveness, channel capacity against running and queued jobs, dispatch latency and HTTP outcomes,
 // notifications, reconnections, rescues, and the worker's outcomes.
 import * as common from '@grafana/grafana-foundation-sdk/common';
@@ -7,7 +8,7 @@ import {
   channelFilter, databaseFilter, quantileQueries, statPanel, templateVariables, timeSeriesPanel,
 } from './panels.js';
 
-export function queueRunner(): dashboard.DashboardBuilder {
+export function queueRunner(_config: MixinConfig): dashboard.DashboardBuilder {
   const builder = new dashboard.DashboardBuilder('Queue runner')
     .uid('queue-exporter-runner')
     .description('The QueueExporter job runner and worker: leadership, heartbeat, channels, dispatch, database notifications, rescues, worker outcomes. Source: queue-exporter runner and worker.')
