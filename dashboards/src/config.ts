@@ -89,19 +89,19 @@ export const defaultConfig: MixinConfig = {
   runbookBaseUrl: 'alerts/runbook.md',
   deployment: { runner: 'queue-exporter', worker: true },
   thresholds: {
-    runner_heartbeat_stale_seconds: { value: 120 },
-    pending_age_seconds: { value: 900 },
-    enqueued_age_seconds: { value: 300 },
-    started_age_seconds: { value: 3600 },
-    failures_per_10m: { value: 10 },
-    pending_backlog_jobs: { value: 1000 },
+    runner_heartbeat_stale_seconds: { value: 120, overrides: [] },
+    pending_age_seconds: { value: 900, overrides: [] },
+    enqueued_age_seconds: { value: 300, overrides: [] },
+    started_age_seconds: { value: 3600, overrides: [] },
+    failures_per_10m: { value: 10, overrides: [] },
+    pending_backlog_jobs: { value: 1000, overrides: [] },
     // Keep it below the histogram's top finite bucket (60 s): a quantile in the +Inf bucket reads
     // as that bound, so a threshold of 60 or more could never be exceeded.
-    dispatch_latency_p95_seconds: { value: 30 },
-    dispatch_failure_ratio: { value: 0.5 },
+    dispatch_latency_p95_seconds: { value: 30, overrides: [] },
+    dispatch_failure_ratio: { value: 0.5, overrides: [] },
     // Five refreshes of the default 15 s interval plus the terminal totals' slower loop: older
     // than this, the figures on every dashboard are history.
-    scrape_stale_seconds: { value: 300 },
+    scrape_stale_seconds: { value: 300, overrides: [] },
   },
   severities: {
     QueueJobRunnerDown: 'critical',

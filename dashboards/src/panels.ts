@@ -7,6 +7,7 @@ import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import { AlertName, alertNames, Component, MixinConfig } from './config.js';
 
 /** Every panel and query reads from the datasource chosen in the `datasource` variable. */
 export const datasource: dashboard.DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
@@ -14,6 +15,19 @@ export const datasource: dashboard.DataSourceRef = { type: 'prometheus', uid: '$
 /** Label filters of the template variables, for use inside selectors. */
 export const databaseFilter = 'database=~"$database"';
 export const channelFilter = 'channel=~"$channel"';
+
+/**
+ * The component's configured selector and the job/instance variables: what every query of a
+ * dashboard about that component starts its selector with.
+ */
+export function targetFilter(config: MixinConfig, component: Component): string {
+  return `${config.selectors[component]}, job=~"$job", instance=~"$instance"`;
+}
+
+/** Where an alert's runbook section is. */
+export function runbookUrl(config: MixinConfig, alert: AlertName): string {
+  return `${config.runbookBaseUrl}#${alert.toLowerCase()}`;
+}
 
 export interface Query {
   expr: string;
@@ -28,6 +42,15 @@ export interface PanelSpec {
   /** Grid columns out of 24. */
   width?: number;
   height?: number;
+  /** Alerts about what the panel shows: each becomes a panel link to its runbook section. */
+  runbooks?: { config: MixinConfig; alerts: AlertName[] };
+}
+
+function runbookLinks(spec: PanelSpec): cog.Builder<dashboard.DashboardLink>[] {
+  return (spec.runbooks?.alerts ?? []).map((alert) => new dashboard.DashboardLinkBuilder(`Runbook: ${alert}`)
+    .type(dashboard.DashboardLinkType.Link)
+    .url(runbookUrl(spec.runbooks!.config, alert))
+    .targetBlank(true));
 }
 
 function target(query: Query, index: number): prometheus.DataqueryBuilder {
@@ -53,6 +76,9 @@ export function timeSeriesPanel(spec: PanelSpec & { stacked?: boolean; bars?: bo
       .placement(common.LegendPlacement.Bottom)
       .showLegend(true)
       .calcs(['lastNotNull', 'max']));
+  if (spec.runbooks) {
+    panel.links(runbookLinks(spec));
+  }
   if (spec.stacked) {
     panel.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
   }
@@ -82,6 +108,9 @@ export function statPanel(spec: PanelSpec & { warnAt?: number; redBelow?: number
     .graphMode(common.BigValueGraphMode.Area)
     .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
     .thresholds(new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps));
+  if (spec.runbooks) {
+    panel.links(runbookLinks(spec));
+  }
   spec.queries.forEach((query, index) => panel.withTarget(target(query, index)));
   return panel;
 }
@@ -103,18 +132,80 @@ export function tablePanel(spec: PanelSpec): table.PanelBuilder {
   return panel;
 }
 
-/** The three template variables every dashboard has: datasource, database, channel. */
-export function templateVariables(databaseSource: string, channelSource: string): cog.Builder<dashboard.VariableModel>[] {
+/**
+ * The variables every dashboard has: datasource, then job and instance (the scrape targets of the
+ * dashboard's component), database and channel. Each list is read from the component's series,
+ * narrowed by the variables before it.
+ */
+export function templateVariables(
+  config: MixinConfig, component: Component, targetSource: string, databaseSource: string, channelSource: string,
+): cog.Builder<dashboard.VariableModel>[] {
+  const selector = config.selectors[component];
   return [
     new dashboard.DatasourceVariableBuilder('datasource')
       .label('Data source')
       .description('The Prometheus that scrapes the QueueExporter runner, worker and scraper.')
       .type('prometheus'),
-    labelVariable('database', 'Database', `label_values(${databaseSource}, database)`,
+    labelVariable('job', 'Job', `label_values(${targetSource}{${selector}}, job)`,
+      `Scrape jobs of the ${component} (selected by ${selector}).`),
+    labelVariable('instance', 'Instance', `label_values(${targetSource}{${selector}, job=~"$job"}, instance)`,
+      `${component[0].toUpperCase()}${component.slice(1)} processes (scrape targets) to show.`),
+    labelVariable('database', 'Database', `label_values(${databaseSource}{${targetFilter(config, component)}}, database)`,
       'Odoo databases (queue_job tables) to show.'),
-    labelVariable('channel', 'Channel', `label_values(${channelSource}, channel)`,
+    labelVariable('channel', 'Channel', `label_values(${channelSource}{${targetFilter(config, component)}, ${databaseFilter}}, channel)`,
       'queue_job channels to show (root, root.mail, ...).'),
   ];
+}
+
+/**
+ * Links on every dashboard: the other dashboards (keeping the time range and the database and
+ * channel chosen; job and instance are per component, so they stay behind) and the runbook.
+ */
+export function dashboardLinks(config: MixinConfig, others: { title: string; uid: string }[]): cog.Builder<dashboard.DashboardLink>[] {
+  return [
+    ...others.map((other) => new dashboard.DashboardLinkBuilder(other.title)
+      .type(dashboard.DashboardLinkType.Link)
+      .icon('dashboard')
+      .tooltip(`Open ${other.title} for the same time range, databases and channels`)
+      .url(`/d/${other.uid}?\${database:queryparam}&\${channel:queryparam}`)
+      .keepTime(true)),
+    new dashboard.DashboardLinkBuilder('Runbook')
+      .type(dashboard.DashboardLinkType.Link)
+      .icon('doc')
+      .tooltip('What each QueueExporter alert means, what to check, what to do')
+      .url(config.runbookBaseUrl)
+      .targetBlank(true),
+  ];
+}
+
+/** The query of the alert annotation: our alerts while firing, from Prometheus' ALERTS series. */
+export function firingAlertsQuery(): string {
+  return `ALERTS{alertstate="firing", alertname=~"${alertNames.join('|')}", ${databaseFilter}}`;
+}
+
+/**
+ * Firing QueueExporter alerts as annotations on every time series panel. The Foundation SDK's
+ * annotation builder has no titleFormat/textFormat/step (Prometheus annotation fields), hence
+ * this builder that adds them to what it builds.
+ */
+export class AlertAnnotation implements cog.Builder<dashboard.AnnotationQuery> {
+  build(): dashboard.AnnotationQuery {
+    const query = new dashboard.AnnotationQueryBuilder()
+      .name('Alerts')
+      .datasource(datasource)
+      .enable(true)
+      .iconColor('red')
+      .expr(firingAlertsQuery())
+      .build();
+    return {
+      ...query,
+      step: '1m',
+      titleFormat: '{{alertname}}',
+      textFormat: '{{database}} {{channel}} {{instance}} {{cause}} ({{severity}})',
+      tagKeys: 'severity',
+      useValueForTime: false,
+    } as dashboard.AnnotationQuery;
+  }
 }
 
 function labelVariable(name: string, label: string, query: string, description: string): dashboard.QueryVariableBuilder {

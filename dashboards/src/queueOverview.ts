@@ -1,63 +1,76 @@
 // "Queue overview": the state of the queue_job tables as the scraper reads them, whatever runner
-import { MixinConfig } from "./config.js";
 // dispatches (ours or Odoo's). Answers: how many jobs wait, how old is the oldest, is anything
 // completing, what fails, is a runner connected.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { AlertName, MixinConfig } from './config.js';
 import {
-  channelFilter, databaseFilter, quantileQueries, statPanel, tablePanel, templateVariables, timeSeriesPanel,
+  AlertAnnotation, channelFilter, dashboardLinks, databaseFilter, quantileQueries, statPanel, tablePanel, targetFilter,
+  templateVariables, timeSeriesPanel,
 } from './panels.js';
 
-const scope = `${databaseFilter}, ${channelFilter}`;
-
-export function queueOverview(_config: MixinConfig): dashboard.DashboardBuilder {
+export function queueOverview(config: MixinConfig): dashboard.DashboardBuilder {
+  const target = targetFilter(config, 'scraper');
+  const inDatabase = `${target}, ${databaseFilter}`;
+  const scope = `${inDatabase}, ${channelFilter}`;
+  const runbooks = (...alerts: AlertName[]) => ({ config, alerts });
+  const pendingAge = config.thresholds.pending_age_seconds.value;
+  const staleAfter = config.thresholds.scrape_stale_seconds.value;
   const builder = new dashboard.DashboardBuilder('Queue overview')
     .uid('queue-exporter-overview')
     .description('queue_job tables per database and channel: jobs per state, ages, throughput, failures, runner presence. Source: queue-exporter scrape.')
     .tags(['queue-exporter', 'queue_job', 'odoo'])
-    .refresh('30s')
-    .time({ from: 'now-6h', to: 'now' })
+    .refresh(config.dashboards.refresh)
+    .time({ from: config.dashboards.overviewFrom, to: 'now' })
     .timezone('browser')
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .readonly();
-  templateVariables('queue_job_jobs', `queue_job_jobs{${databaseFilter}}`).forEach((v) => builder.withVariable(v));
+    .readonly()
+    .links(dashboardLinks(config, config.deployment.runner === 'queue-exporter' ? [{ title: 'Queue runner', uid: 'queue-exporter-runner' }] : []))
+    .annotation(new AlertAnnotation());
+  templateVariables(config, 'scraper', 'queue_job_scrape_up', 'queue_job_scrape_up', 'queue_job_jobs').forEach((v) => builder.withVariable(v));
 
   builder
     .withRow(new dashboard.RowBuilder('Now'))
     .withPanel(statPanel({
       title: 'Runner sessions',
       description: 'Per database: sessions of a job runner (holders of the runner leader lock or listeners on queue_job). 0 (red) means no runner of any kind, ours or Odoo\'s, dispatches jobs there (alert QueueJobRunnerDown).',
-      unit: 'short', redBelow: 1,
-      queries: [{ expr: `min by (database) (queue_job_runner_sessions{${databaseFilter}})`, legend: '{{database}}' }],
+      unit: 'short', redBelow: 1, width: 4, runbooks: runbooks('QueueJobRunnerDown'),
+      queries: [{ expr: `min by (database) (queue_job_runner_sessions{${inDatabase}})`, legend: '{{database}}' }],
     }))
     .withPanel(statPanel({
       title: 'Pending jobs',
       description: 'Jobs in state pending (waiting to be dispatched, including those with a future eta).',
-      unit: 'short',
+      unit: 'short', width: 3,
       queries: [{ expr: `sum(queue_job_jobs{${scope}, state="pending"})`, legend: 'pending' }],
     }))
     .withPanel(statPanel({
       title: 'Running jobs',
       description: 'Jobs dispatched to a worker (enqueued) or executing (started).',
-      unit: 'short',
+      unit: 'short', width: 3,
       queries: [{ expr: `sum(queue_job_jobs{${scope}, state=~"enqueued|started"})`, legend: 'running' }],
     }))
     .withPanel(statPanel({
       title: 'Failed jobs',
       description: 'Jobs in state failed: they stay until someone requeues or cancels them. A failed job blocks a sequential channel.',
-      unit: 'short', warnAt: 1,
+      unit: 'short', warnAt: 1, width: 3, runbooks: runbooks('QueueJobFailureBurst'),
       queries: [{ expr: `sum(queue_job_jobs{${scope}, state="failed"})`, legend: 'failed' }],
     }))
     .withPanel(statPanel({
       title: 'Oldest runnable pending',
-      description: 'Age of the oldest pending job whose eta has passed: how long the queue has kept someone waiting. Red from 15 minutes (the QueueJobQueueStuck threshold).',
-      unit: 's', warnAt: 900,
+      description: `Age of the oldest pending job whose eta has passed: how long the queue has kept someone waiting. Red from ${pendingAge} s (the default QueueJobQueueStuck threshold; channels may have their own).`,
+      unit: 's', warnAt: pendingAge, width: 4, runbooks: runbooks('QueueJobQueueStuck'),
       queries: [{ expr: `max(queue_job_oldest_age_seconds{${scope}, state="pending"})`, legend: 'oldest' }],
     }))
     .withPanel(statPanel({
       title: 'Scrape up',
       description: 'Whether the scraper reads every selected database (1) or fails on at least one (0, alert QueueJobScrapeFailing).',
-      unit: 'bool', redBelow: 1,
-      queries: [{ expr: `min(queue_job_scrape_up{${databaseFilter}})`, legend: 'up' }],
+      unit: 'bool', redBelow: 1, width: 3, runbooks: runbooks('QueueJobScrapeFailing'),
+      queries: [{ expr: `min(queue_job_scrape_up{${inDatabase}})`, legend: 'up' }],
+    }))
+    .withPanel(statPanel({
+      title: 'Age of the figures',
+      description: `Time since the scraper last refreshed the stalest selected database. A failed or slow refresh keeps the last values on every panel: past ${staleAfter} s (alert QueueJobScrapeStale) they are history, not the present.`,
+      unit: 's', warnAt: staleAfter, width: 4, runbooks: runbooks('QueueJobScrapeStale'),
+      queries: [{ expr: `max(time() - queue_job_scrape_last_success_timestamp_seconds{${inDatabase}})`, legend: 'age' }],
     }));
 
   builder
@@ -105,13 +118,13 @@ export function queueOverview(_config: MixinConfig): dashboard.DashboardBuilder 
       title: 'Completions per minute by function',
       description: 'Jobs reaching done, failed or cancelled, per minute, by job function (model_name.method_name; beyond the first 30 per database, "other"). Not filtered by channel: the function series have none.',
       unit: 'cpm',
-      queries: [{ expr: `sum by (database, function, state) (rate(queue_job_function_completed_total{${databaseFilter}}[$__rate_interval])) * 60`, legend: '{{database}} {{function}} {{state}}' }],
+      queries: [{ expr: `sum by (database, function, state) (rate(queue_job_function_completed_total{${inDatabase}}[$__rate_interval])) * 60`, legend: '{{database}} {{function}} {{state}}' }],
     }))
     .withPanel(timeSeriesPanel({
       title: 'Execution time by function',
       description: 'Execution time of completed jobs (exec_time): p50, p95, p99 per job function. Not filtered by channel.',
       unit: 's',
-      queries: quantileQueries('queue_job_function_duration_seconds', databaseFilter, 'function, le', '{{function}}'),
+      queries: quantileQueries('queue_job_function_duration_seconds', inDatabase, 'function, le', '{{function}}'),
     }))
     .withPanel(tablePanel({
       title: 'Top exceptions',
@@ -126,25 +139,25 @@ export function queueOverview(_config: MixinConfig): dashboard.DashboardBuilder 
       title: 'Scrape duration',
       description: 'Time the scraper spent reading each database in its last refresh. Close to the statement timeout means the database is slow.',
       unit: 's', width: 6,
-      queries: [{ expr: `max by (database) (queue_job_scrape_duration_seconds{${databaseFilter}})`, legend: '{{database}}' }],
+      queries: [{ expr: `max by (database) (queue_job_scrape_duration_seconds{${inDatabase}})`, legend: '{{database}}' }],
     }))
     .withPanel(timeSeriesPanel({
-      title: 'Age of the figures',
+      title: 'Age of the figures per database',
       description: 'Time since the last successful refresh of each database. A failed or slow refresh keeps the last values on every panel above; this says how old they are (about the refresh interval when healthy).',
       unit: 's', width: 6,
-      queries: [{ expr: `time() - max by (database) (queue_job_scrape_last_success_timestamp_seconds{${databaseFilter}})`, legend: '{{database}}' }],
+      queries: [{ expr: `time() - max by (database) (queue_job_scrape_last_success_timestamp_seconds{${inDatabase}})`, legend: '{{database}}' }],
     }))
     .withPanel(timeSeriesPanel({
       title: 'Scrape errors per minute',
       description: 'Failed reads of a database per minute (a refresh over its statement timeout is one); the scraper logs the cause once per change.',
       unit: 'cpm', width: 6, bars: true,
-      queries: [{ expr: `sum by (database) (rate(queue_job_scrape_errors_total{${databaseFilter}}[$__rate_interval])) * 60`, legend: '{{database}}' }],
+      queries: [{ expr: `sum by (database) (rate(queue_job_scrape_errors_total{${inDatabase}}[$__rate_interval])) * 60`, legend: '{{database}}' }],
     }))
     .withPanel(timeSeriesPanel({
       title: 'Log events per minute',
       description: 'queue_job events recognised in the followed Odoo log files (dispatches, state resets, dead jobs requeued, dispatch and runner errors, job failures). Empty without --log-file.',
       unit: 'cpm', width: 6,
-      queries: [{ expr: 'sum by (event) (rate(queue_job_log_events_total[$__rate_interval])) * 60', legend: '{{event}}' }],
+      queries: [{ expr: `sum by (event) (rate(queue_job_log_events_total{${target}}[$__rate_interval])) * 60`, legend: '{{event}}' }],
     }));
   return builder;
 }

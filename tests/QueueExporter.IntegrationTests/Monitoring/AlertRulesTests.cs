@@ -123,7 +123,7 @@ public sealed partial class AlertRulesTests
     }
 
     [Fact]
-    public void Every_threshold_the_alerts_compare_with_is_recorded_exactly_once()
+    public void Every_threshold_the_alerts_compare_with_has_one_default_and_distinct_overrides()
     {
         var rules = PrometheusRuleFiles.LoadAll();
         var used = rules.Where(r => r.Alert is not null)
@@ -133,8 +133,11 @@ public sealed partial class AlertRulesTests
 
         foreach (var threshold in used)
         {
-            var definitions = rules.Count(r => r.Record == threshold);
-            Assert.True(definitions == 1, $"{threshold} is recorded {definitions} times");
+            var definitions = rules.Where(r => r.Record == threshold).ToList();
+            var defaults = definitions.Count(r => r.Labels.Count == 0);
+            Assert.True(defaults == 1, $"{threshold} has {defaults} default (unlabelled) series");
+            var overrides = definitions.Where(r => r.Labels.Count > 0).Select(r => string.Join(',', r.Labels.Select(l => $"{l.Key}={l.Value}").Order(StringComparer.Ordinal))).ToList();
+            Assert.True(overrides.Distinct().Count() == overrides.Count, $"{threshold} has two overrides for one place");
         }
     }
 

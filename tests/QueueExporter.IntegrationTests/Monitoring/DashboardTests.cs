@@ -4,39 +4,11 @@ namespace QueueExporter.IntegrationTests.Monitoring;
 
 /// <summary>
 /// The dashboards are TypeScript (dashboards/src, Grafana Foundation SDK); the JSON Grafana loads
-/// is generated and committed. These tests rebuild it and check what every panel must carry.
+/// is generated and committed (MixinGenerationTests checks it is up to date). These tests check
+/// what every dashboard and panel must carry.
 /// </summary>
 public sealed class DashboardTests
 {
-    private static readonly SemaphoreSlim NpmInstall = new(1, 1);
-
-    [Fact]
-    public async Task Generated_dashboards_are_up_to_date_with_their_sources()
-    {
-        await EnsureNodeModulesAsync();
-        var outDir = Directory.CreateTempSubdirectory("queue-exporter-dashboards-");
-        try
-        {
-            var build = await ExternalTool.RunAsync("npm", ["run", "--silent", "build", "--", "--out", outDir.FullName], RepositoryPaths.Dashboards);
-            Assert.True(build.ExitCode == 0, build.Output);
-
-            var fresh = Directory.GetFiles(outDir.FullName, "*.json").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-            var committed = RepositoryPaths.GeneratedDashboardFiles.Select(Path.GetFileName).ToList();
-            Assert.NotEmpty(fresh);
-            Assert.Equal(fresh, committed);
-            foreach (var file in fresh)
-            {
-                var stale = File.ReadAllText(Path.Combine(RepositoryPaths.GeneratedDashboards, file!));
-                var current = File.ReadAllText(Path.Combine(outDir.FullName, file!));
-                Assert.True(stale == current, $"dashboards/generated/{file} is stale: run `npm run build` in dashboards/ and commit the result");
-            }
-        }
-        finally
-        {
-            outDir.Delete(recursive: true);
-        }
-    }
-
     [Fact]
     public void Every_panel_has_a_title_a_description_a_unit_and_reads_the_chosen_datasource()
     {
@@ -87,7 +59,7 @@ public sealed class DashboardTests
     }
 
     [Fact]
-    public void Every_dashboard_offers_datasource_database_and_channel_variables()
+    public void Every_dashboard_offers_datasource_job_instance_database_and_channel_variables()
     {
         Assert.Equal(["queue-exporter-overview.json", "queue-exporter-runner.json"],
             RepositoryPaths.GeneratedDashboardFiles.Select(Path.GetFileName));
@@ -95,12 +67,70 @@ public sealed class DashboardTests
         {
             using var dashboard = GeneratedDashboards.Load(file);
             var variables = GeneratedDashboards.Variables(dashboard.RootElement)
-                .ToDictionary(v => v.GetProperty("name").GetString()!, v => v.GetProperty("type").GetString());
+                .Select(v => (Name: v.GetProperty("name").GetString()!, Type: v.GetProperty("type").GetString()))
+                .ToList();
 
-            Assert.Equal("datasource", variables.GetValueOrDefault("datasource"));
-            Assert.Equal("query", variables.GetValueOrDefault("database"));
-            Assert.Equal("query", variables.GetValueOrDefault("channel"));
+            Assert.Equal([("datasource", "datasource"), ("job", "query"), ("instance", "query"), ("database", "query"), ("channel", "query")], variables);
             Assert.Equal(Path.GetFileNameWithoutExtension(file), dashboard.RootElement.GetProperty("uid").GetString());
+        }
+    }
+
+    [Fact]
+    public void Every_query_is_narrowed_by_the_job_and_instance_variables_where_its_metric_has_targets()
+    {
+        // Every query of a scraper or runner metric carries job=~"$job" and instance=~"$instance"
+        // (worker series on the runner dashboard are narrowed by the worker's selector instead).
+        var problems = GeneratedDashboards.AllQueries()
+            .Where(q => q.Source.StartsWith("panel", StringComparison.Ordinal))
+            .Where(q => !q.Expr.Contains("queue_worker_", StringComparison.Ordinal))
+            .Where(q => !q.Expr.Contains("job=~\"$job\", instance=~\"$instance\"", StringComparison.Ordinal))
+            .Select(q => q.Describe())
+            .ToList();
+
+        Assert.Empty(problems);
+    }
+
+    [Fact]
+    public void Dashboards_link_to_each_other_and_to_the_runbook_and_annotate_firing_alerts()
+    {
+        var uids = RepositoryPaths.GeneratedDashboardFiles.Select(Path.GetFileNameWithoutExtension).ToList();
+        foreach (var file in RepositoryPaths.GeneratedDashboardFiles)
+        {
+            using var dashboard = GeneratedDashboards.Load(file);
+            var root = dashboard.RootElement;
+            var urls = root.GetProperty("links").EnumerateArray().Select(l => l.GetProperty("url").GetString() ?? "").ToList();
+            foreach (var other in uids.Where(uid => uid != root.GetProperty("uid").GetString()))
+            {
+                Assert.Contains(urls, url => url.StartsWith($"/d/{other}?", StringComparison.Ordinal));
+            }
+
+            Assert.Contains("alerts/runbook.md", urls);
+            var annotation = Assert.Single(root.GetProperty("annotations").GetProperty("list").EnumerateArray());
+            Assert.StartsWith("ALERTS{alertstate=\"firing\"", annotation.GetProperty("expr").GetString(), StringComparison.Ordinal);
+            Assert.Equal("${datasource}", DatasourceUid(annotation));
+        }
+    }
+
+    [Fact]
+    public void Panel_thresholds_and_runbook_links_come_from_the_configuration_the_rules_use()
+    {
+        // The red step of a stat panel is the default of the threshold its alert compares with.
+        var thresholds = PrometheusRuleFiles.LoadAll().Where(r => r.Record?.StartsWith("queue_job:alert_threshold:", StringComparison.Ordinal) == true && r.Labels.Count == 0)
+            .ToDictionary(r => r.Record!["queue_job:alert_threshold:".Length..], r => double.Parse(r.Expr["vector(".Length..^1], System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        (string File, string Panel, string Threshold, string Alert)[] expected =
+        [
+            ("queue-exporter-overview.json", "Oldest runnable pending", "pending_age_seconds", "QueueJobQueueStuck"),
+            ("queue-exporter-overview.json", "Age of the figures", "scrape_stale_seconds", "QueueJobScrapeStale"),
+            ("queue-exporter-runner.json", "Heartbeat age", "runner_heartbeat_stale_seconds", "QueueJobRunnerDown"),
+        ];
+        foreach (var (file, title, threshold, alert) in expected)
+        {
+            using var dashboard = GeneratedDashboards.Load(Path.Combine(RepositoryPaths.GeneratedDashboards, file));
+            var panel = Assert.Single(GeneratedDashboards.Panels(dashboard.RootElement), p => GeneratedDashboards.Title(p) == title);
+            var red = panel.GetProperty("fieldConfig").GetProperty("defaults").GetProperty("thresholds").GetProperty("steps").EnumerateArray()
+                .Single(step => step.GetProperty("color").GetString() == "red").GetProperty("value").GetDouble();
+            Assert.Equal(thresholds[threshold], red);
+            Assert.Contains(panel.GetProperty("links").EnumerateArray(), l => l.GetProperty("url").GetString() == $"alerts/runbook.md#{alert.ToLowerInvariant()}");
         }
     }
 
@@ -108,27 +138,4 @@ public sealed class DashboardTests
         element.TryGetProperty("datasource", out var datasource) && datasource.TryGetProperty("uid", out var uid)
             ? uid.GetString()
             : null;
-
-    /// <summary>
-    /// scripts/install-prerequisites.sh runs `npm ci` before ./test.sh builds; a test run started
-    /// some other way installs the locked packages itself.
-    /// </summary>
-    private static async Task EnsureNodeModulesAsync()
-    {
-        await NpmInstall.WaitAsync();
-        try
-        {
-            if (Directory.Exists(Path.Combine(RepositoryPaths.Dashboards, "node_modules", "@grafana", "grafana-foundation-sdk")))
-            {
-                return;
-            }
-
-            var install = await ExternalTool.RunAsync("npm", ["ci", "--no-audit", "--no-fund"], RepositoryPaths.Dashboards, TimeSpan.FromMinutes(5));
-            Assert.True(install.ExitCode == 0, install.Output);
-        }
-        finally
-        {
-            NpmInstall.Release();
-        }
-    }
 }

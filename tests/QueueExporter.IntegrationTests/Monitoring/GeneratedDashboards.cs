@@ -72,6 +72,21 @@ internal static partial class GeneratedDashboards
         return queries;
     }
 
+    /// <summary>The Prometheus queries of the dashboards' annotations (firing alerts).</summary>
+    public static IReadOnlyList<DashboardQuery> AnnotationQueries() =>
+    [
+        .. RepositoryPaths.GeneratedDashboardFiles.SelectMany(file =>
+        {
+            using var document = Load(file);
+            return document.RootElement.TryGetProperty("annotations", out var annotations)
+                ? annotations.GetProperty("list").EnumerateArray()
+                    .Where(a => a.TryGetProperty("expr", out _))
+                    .Select(a => new DashboardQuery(Path.GetFileNameWithoutExtension(file), $"annotation '{a.GetProperty("name").GetString()}'", a.GetProperty("expr").GetString() ?? ""))
+                    .ToList()
+                : [];
+        }),
+    ];
+
     public static IEnumerable<JsonElement> Variables(JsonElement dashboard) =>
         dashboard.TryGetProperty("templating", out var templating) && templating.TryGetProperty("list", out var list)
             ? list.EnumerateArray().ToList()

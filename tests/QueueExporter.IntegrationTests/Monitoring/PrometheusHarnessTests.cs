@@ -11,7 +11,8 @@ public sealed class PrometheusHarnessTests
     public async Task Prometheus_accepts_every_dashboard_query_and_every_rule_expression()
     {
         await using var prometheus = await PrometheusTestServer.StartAsync(new Dictionary<string, string>());
-        var expressions = GeneratedDashboards.AllQueries().Select(q => (Where: q.Describe(), Expr: GrafanaVariables.Expand(q.Expr)))
+        var expressions = GeneratedDashboards.AllQueries().Concat(GeneratedDashboards.AnnotationQueries())
+            .Select(q => (Where: q.Describe(), Expr: GrafanaVariables.Expand(q.Expr)))
             .Concat(PrometheusRuleFiles.LoadAll().Select(r => (Where: r.Describe(), r.Expr)))
             .ToList();
         Assert.NotEmpty(expressions);

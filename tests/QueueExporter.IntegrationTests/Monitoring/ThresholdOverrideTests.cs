@@ -26,7 +26,7 @@ public sealed class ThresholdOverrideTests
                 tests:
                   - interval: 1m
                     input_series:
-                      - series: 'queue_job_oldest_age_seconds{database="odoo",channel="root",state="pending"}'
+                      - series: 'queue_job_oldest_age_seconds{database="odoo",channel="root",state="pending",job="queue-exporter-scraper"}'
                         values: '0+60x30'
                     alert_rule_test:
                       - eval_time: 10m
