@@ -123,6 +123,117 @@ public sealed partial class ComposeStackTests
         Assert.Equal(providerPath, dashboardsMount[1]);
     }
 
+    [Fact]
+    public async Task Published_ports_are_on_loopback_and_none_is_a_port_an_Odoo_host_already_uses()
+    {
+        // Odoo: 8069 (HTTP), 8072 (longpolling / websocket); its PostgreSQL: 5432.
+        int[] odooPorts = [8069, 8072, 5432];
+        var published = Services(await ResolvedCompose.Value)
+            .SelectMany(s => YamlDocuments.Sequence(s.Definition, "ports").Select(p => (s.Name, Port: Describe(p))))
+            .ToList();
+
+        Assert.NotEmpty(published);
+        Assert.All(published, p => Assert.StartsWith("127.0.0.1:", p.Port, StringComparison.Ordinal));
+        Assert.DoesNotContain(published, p => odooPorts.Any(port => p.Port.StartsWith($"127.0.0.1:{port}:", StringComparison.Ordinal)));
+        Assert.Equal(published.Count, published.Select(p => p.Port.Split(':')[1]).Distinct().Count()
+            + published.Count(p => p.Name == "prometheus-beside-odoo"));
+
+        // docker-compose config writes a port either as the short string or as a mapping.
+        static string Describe(YamlNode port) => port is YamlMappingNode map
+            ? $"{YamlDocuments.Scalar(map, "host_ip")}:{YamlDocuments.Scalar(map, "published")}:{YamlDocuments.Scalar(map, "target")}"
+            : ((YamlScalarNode)port).Value ?? "";
+    }
+
+    [Fact]
+    public async Task Every_long_running_service_has_a_healthcheck()
+    {
+        var missing = Services(await ResolvedCompose.Value)
+            .Where(s => s.Name != "schema" && YamlDocuments.Mapping(s.Definition, "healthcheck") is null)
+            .Select(s => s.Name)
+            .ToList();
+
+        Assert.Empty(missing);
+    }
+
+    [Fact]
+    public async Task Profile_full_runs_everything_and_beside_odoo_only_the_scraper_and_the_monitoring()
+    {
+        var services = Services(await ResolvedCompose.Value).ToList();
+        string[] InProfile(string profile) => [.. services
+            .Where(s => YamlDocuments.Sequence(s.Definition, "profiles").OfType<YamlScalarNode>().Any(p => p.Value == profile))
+            .Select(s => s.Name).Order(StringComparer.Ordinal)];
+
+        Assert.Empty(services.Where(s => !YamlDocuments.Sequence(s.Definition, "profiles").Any()).Select(s => $"{s.Name} has no profile"));
+        Assert.Equal(["alertmanager", "grafana", "postgres", "prometheus", "runner", "schema", "scraper", "worker"], InProfile("full"));
+        Assert.Equal(["alertmanager", "grafana", "prometheus-beside-odoo", "scraper"], InProfile("beside-odoo"));
+
+        // A service may depend only on services of every profile it is in.
+        var byName = services.ToDictionary(s => s.Name, s => s.Definition);
+        foreach (var (name, definition) in services)
+        {
+            foreach (var dependency in YamlDocuments.Keys(YamlDocuments.Mapping(definition, "depends_on")))
+            {
+                foreach (var profile in YamlDocuments.Sequence(definition, "profiles").OfType<YamlScalarNode>().Select(p => p.Value))
+                {
+                    Assert.True(YamlDocuments.Sequence(byName[dependency], "profiles").OfType<YamlScalarNode>().Any(p => p.Value == profile),
+                        $"{name} ({profile}) depends on {dependency}, which that profile does not start");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_beside_odoo_Prometheus_scrapes_only_the_scraper_and_loads_the_rules_made_for_that_deployment()
+    {
+        var config = Path.Combine(RepositoryPaths.Root, "deploy", "prometheus", "prometheus.beside-odoo.yml");
+        var check = await ExternalTool.RunAsync("promtool", ["check", "config", config]);
+        Assert.True(check.ExitCode == 0, check.Output);
+        Assert.Contains("beside-odoo/queue-exporter.rules.yml", check.Output, StringComparison.Ordinal);
+
+        var jobs = YamlDocuments.Sequence(YamlDocuments.LoadMapping(config), "scrape_configs").OfType<YamlMappingNode>()
+            .Select(job => YamlDocuments.Scalar(job, "job_name")).Where(j => j!.StartsWith("queue-exporter-", StringComparison.Ordinal));
+        Assert.Equal(["queue-exporter-scraper"], jobs);
+        var rules = Directory.GetFiles(Path.Combine(RepositoryPaths.Alerts, "beside-odoo"), "*.rules.yml").SelectMany(PrometheusRuleFiles.Load).ToList();
+        Assert.NotEmpty(rules);
+        Assert.DoesNotContain(rules, r => r.Expr.Contains("queue_runner_", StringComparison.Ordinal) || r.Expr.Contains("queue_worker_", StringComparison.Ordinal));
+        Assert.Contains(rules, r => r.Labels.GetValueOrDefault("cause") == "no_runner_session");
+    }
+
+    [Fact]
+    public void The_root_dockerignore_keeps_host_build_output_and_node_modules_out_of_the_image()
+    {
+        var patterns = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, ".dockerignore"))
+            .Select(line => line.Trim()).Where(line => line.Length > 0 && !line.StartsWith('#')).ToHashSet(StringComparer.Ordinal);
+
+        Assert.Subset(patterns, new HashSet<string>(StringComparer.Ordinal) { "**/bin/", "**/obj/", "**/node_modules/", ".git/" });
+        // What the Dockerfile copies must stay in the context.
+        Assert.DoesNotContain("exporter/", patterns);
+        Assert.DoesNotContain("global.json", patterns);
+    }
+
+    [Fact]
+    public async Task Every_compose_command_the_docs_give_is_accepted_by_the_installed_docker_compose()
+    {
+        var commands = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, "docs", "monitoring.md"))
+            .Select(line => line.Trim())
+            .Where(line => line.StartsWith("docker-compose ", StringComparison.Ordinal) || line.StartsWith("docker compose ", StringComparison.Ordinal))
+            .ToList();
+        Assert.Contains(commands, c => c.Contains("--profile full", StringComparison.Ordinal));
+        Assert.Contains(commands, c => c.Contains("--profile beside-odoo", StringComparison.Ordinal));
+
+        foreach (var command in commands)
+        {
+            // Debian's docker-compose 1.29 has no `docker compose` plugin form.
+            Assert.StartsWith("docker-compose ", command, StringComparison.Ordinal);
+            var words = command.Split('#')[0].Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+            var subcommand = words.FindIndex(w => w is "up" or "down" or "ps" or "logs" or "run");
+            Assert.True(subcommand > 0, $"no subcommand in: {command}");
+            // Everything before the subcommand (files, profiles), with `config -q` in place of the rest.
+            var result = await ExternalTool.RunAsync("docker-compose", [.. words.Take(subcommand), "config", "-q"]);
+            Assert.True(result.ExitCode == 0, $"{command}: {result.Output}");
+        }
+    }
+
     private static IEnumerable<(string Name, YamlMappingNode Definition)> Services(YamlMappingNode compose) =>
         YamlDocuments.Mapping(compose, "services")!.Children
             .Select(entry => (((YamlScalarNode)entry.Key).Value ?? "", (YamlMappingNode)entry.Value));
