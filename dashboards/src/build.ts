@@ -59,7 +59,7 @@ function main(): number {
     write(root, join('dashboards', 'generated', `${model.uid}.json`), JSON.stringify(model, null, 2) + '\n');
   }
   writeRules(root, 'alerts', config);
-  write(root, join('alerts', 'kubernetes', 'queue-exporter.prometheusrule.yaml'), renderPrometheusRule(config, ruleFiles(config), 'queue-exporter'));
+  write(root, join('alerts', 'kubernetes', 'queue-exporter.prometheusrule.yaml'), renderPrometheusRule(config, ruleFiles(config)));
   for (const preset of presets) {
     writeRules(root, join('alerts', preset.name), mergeConfig(config, preset.patch));
   }

@@ -78,6 +78,11 @@ export interface MixinConfig {
   ruleInterval?: string;
   /** Dashboards: auto-refresh and the default time range. */
   dashboards: { refresh: string; overviewFrom: string; runnerFrom: string };
+  /**
+   * The Kubernetes PrometheusRule: its name and labels (give it those your Prometheus'
+   * ruleSelector matches, e.g. `release: kube-prometheus-stack`).
+   */
+  prometheusRule: { name: string; labels: Record<string, string> };
 }
 
 export const defaultConfig: MixinConfig = {
@@ -120,6 +125,10 @@ export const defaultConfig: MixinConfig = {
   // Present (as undefined) so that a configuration file may set it.
   ruleInterval: undefined,
   dashboards: { refresh: '30s', overviewFrom: 'now-6h', runnerFrom: 'now-3h' },
+  prometheusRule: {
+    name: 'queue-exporter',
+    labels: { 'app.kubernetes.io/name': 'queue-exporter', 'app.kubernetes.io/component': 'alerting' },
+  },
 };
 
 /** A configuration file holds only what differs from the defaults; objects merge, arrays and values replace. */
@@ -136,7 +145,7 @@ function mergeObjects(base: Record<string, unknown>, patch: Record<string, unkno
   const result: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(patch)) {
     // Open maps (alertFor) take new keys; every other unknown key is a typo worth a loud stop.
-    if (!(key in base) && path !== 'config.alertFor') {
+    if (!(key in base) && path !== 'config.alertFor' && path !== 'config.prometheusRule.labels') {
       throw new ConfigError(`${path}.${key}: no such setting`);
     }
     const current = base[key];
@@ -164,6 +173,9 @@ function validate(config: MixinConfig): void {
   }
   if (config.runbookBaseUrl.trim() === '' || config.runbookBaseUrl.includes('#')) {
     throw new ConfigError(`config.runbookBaseUrl: "${config.runbookBaseUrl}" must be a URL or path without a #fragment`);
+  }
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(config.prometheusRule.name)) {
+    throw new ConfigError(`config.prometheusRule.name: "${config.prometheusRule.name}" is not a Kubernetes object name`);
   }
   for (const alert of alertNames) {
     if (!['critical', 'warning', 'info'].includes(config.severities[alert])) {

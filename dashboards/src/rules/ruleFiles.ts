@@ -108,18 +108,18 @@ export function renderRuleFile(config: MixinConfig, file: RuleFile): string {
 }
 
 /** Every group of every file in one PrometheusRule, for clusters run by the prometheus-operator. */
-export function renderPrometheusRule(config: MixinConfig, files: RuleFile[], name: string): string {
+export function renderPrometheusRule(config: MixinConfig, files: RuleFile[]): string {
   const doc = new Document({
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
-    metadata: { name, labels: { 'app.kubernetes.io/name': 'queue-exporter', 'app.kubernetes.io/component': 'alerting' } },
+    metadata: { name: config.prometheusRule.name, labels: config.prometheusRule.labels },
     spec: { groups: [] },
   });
   const groups = doc.getIn(['spec', 'groups']) as YAMLSeq;
   files.flatMap((file) => file.groups).forEach((group) => groups.add(groupNode(doc, config, group)));
   doc.commentBefore = comment(`The QueueExporter rules (thresholds and alerts) as a prometheus-operator PrometheusRule; the
 same groups as alerts/*.rules.yml, generated with them by dashboards/ (npm run build).
-Give it the labels your Prometheus' ruleSelector matches (kubectl label, or a configuration file).`);
+Name and labels from the configuration (prometheusRule): give it those your Prometheus' ruleSelector matches.`);
   if (!isMap(doc.contents) || !isSeq(groups)) {
     throw new Error('PrometheusRule document has an unexpected shape');
   }
