@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine of this kind lacks, and nothing it already has.
-# Used by ./test.sh and ./demo.sh. Needs root (or sudo) only when something is missing.
+# Used by ./test.sh and ./demo.sh (with --without-npm). Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
 need_apt=()
@@ -23,8 +23,10 @@ fi
 # Debian's postgresql package starts nothing here (no init system); we only need its binaries.
 command -v dotnet >/dev/null 2>&1 || { echo "install-prerequisites: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
 
-# Dashboards as code: the Grafana Foundation SDK from npm, when the dashboards package exists.
+# Dashboards and rules as code: the Grafana Foundation SDK and yaml from npm, for the tests that
+# regenerate them. ./demo.sh passes --without-npm: it uses the committed, generated files.
+[[ "${1:-}" == "--without-npm" ]] && exit 0
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if [[ -f "$root/dashboards/package.json" && ! -d "$root/dashboards/node_modules" ]]; then
+if [[ -f "$root/dashboards/package.json" && ! -d "$root/dashboards/node_modules/yaml" ]]; then
   (cd "$root/dashboards" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

@@ -47,12 +47,14 @@ internal static class DemoCommand
             }
 
             Console.WriteLine($"feeding database \"{database}\" at {endpoint.Host}:{endpoint.Port}; channels {DemoJobMix.ChannelConfiguration}; Ctrl-C stops");
+            var started = DateTimeOffset.UtcNow;
             var dataSource = NpgsqlDataSource.Create(endpoint.WithDatabase(database).ToConnectionString("queue-exporter-demo"));
             await using (dataSource)
             {
                 var feed = FeedAsync(dataSource, new DemoJobMix(parse.GetValue(seed) is { } s ? new Random(s) : new Random()), TimeSpan.FromSeconds(1 / ticksPerSecond), stop.Token);
                 var summary = SummariseAsync(dataSource, TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(summaryEvery))), stop.Token);
                 await Task.WhenAll(feed, summary);
+                await PrintFinalSummaryAsync(dataSource, await feed, DateTimeOffset.UtcNow - started);
             }
 
             Console.WriteLine("demo feeder stopped");
@@ -61,8 +63,10 @@ internal static class DemoCommand
         return command;
     }
 
-    private static async Task FeedAsync(NpgsqlDataSource dataSource, DemoJobMix mix, TimeSpan tick, CancellationToken cancellationToken)
+    /// <returns>How many jobs were added.</returns>
+    private static async Task<long> FeedAsync(NpgsqlDataSource dataSource, DemoJobMix mix, TimeSpan tick, CancellationToken cancellationToken)
     {
+        long fed = 0;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var enqueuer = new JobEnqueuer(await SchemaDetector.DetectAsync(connection, cancellationToken));
         using var timer = new PeriodicTimer(tick);
@@ -70,12 +74,32 @@ internal static class DemoCommand
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                await enqueuer.EnqueueManyAsync(connection, mix.NextTick(DateTimeOffset.UtcNow), null, cancellationToken);
+                var jobs = mix.NextTick(DateTimeOffset.UtcNow);
+                await enqueuer.EnqueueManyAsync(connection, jobs, null, cancellationToken);
+                fed += jobs.Count;
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Duration elapsed or Ctrl-C.
+        }
+
+        return fed;
+    }
+
+    // After the stop: its own short deadline, since the run's token is already cancelled.
+    private static async Task PrintFinalSummaryAsync(NpgsqlDataSource dataSource, long fed, TimeSpan elapsed)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(deadline.Token);
+            var (counts, _) = await DemoSummary.ReadAsync(connection, deadline.Token);
+            Console.WriteLine(DemoSummary.FormatFinal(counts, fed, elapsed));
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
+        {
+            Console.WriteLine($"demo summary: fed {fed} jobs in {elapsed.TotalSeconds:0} s; the final counts are unavailable: {ex.Message.Split('\n')[0]}");
         }
     }
 
