@@ -88,6 +88,56 @@ public sealed class MixinGenerationTests
         }
     }
 
+    [Fact]
+    public async Task The_most_specific_override_wins_database_and_channel_then_channel_then_database_then_the_default()
+    {
+        var outDir = Directory.CreateTempSubdirectory("queue-exporter-mixin-levels-");
+        try
+        {
+            var configFile = Path.Combine(outDir.FullName, "levels.json");
+            await File.WriteAllTextAsync(configFile, """
+                {"thresholds": {"pending_age_seconds": {"value": 900, "overrides": [
+                  {"database": "shop", "channel": "root.mail", "value": 300},
+                  {"channel": "root.mail", "value": 600},
+                  {"channel": "root.edi", "value": 480},
+                  {"database": "shop", "value": 1200}]}}}
+                """);
+            var alerts = Path.Combine(outDir.FullName, "out", "alerts");
+            var build = await MixinGenerator.GenerateAsync(Path.Combine(outDir.FullName, "out"), configFile);
+            Assert.True(build.ExitCode == 0, build.Output);
+
+            // Five channels age alike and complete nothing: each is stuck 6 minutes after its own
+            // threshold (over it one step later, then for: 5m). shop/root.edi has a channel and a
+            // database override: the channel's wins.
+            (string Database, string Channel, int StuckAtMinute)[] places =
+                [("shop", "root.mail", 11), ("shop", "root.edi", 14), ("crm", "root.mail", 16), ("shop", "root", 26), ("crm", "root", 21)];
+            var series = string.Join('\n', places.Select(p =>
+                $"      - series: 'queue_job_oldest_age_seconds{{database=\"{p.Database}\",channel=\"{p.Channel}\",state=\"pending\",job=\"queue-exporter-scraper\"}}'\n        values: '0+60x40'"));
+            var checks = string.Join('\n', places.Select(p => p.StuckAtMinute).SelectMany(m => new[] { m - 1, m }).Distinct().Order().Select(minute =>
+            {
+                var firing = places.Where(p => p.StuckAtMinute <= minute).OrderBy(p => p.Channel, StringComparer.Ordinal).ThenBy(p => p.Database, StringComparer.Ordinal).ToList();
+                var expected = firing.Count == 0 ? " []" : "\n" + string.Join('\n', firing.Select(p => $$"""
+                          - exp_labels: {severity: critical, cause: oldest_pending_age, database: {{p.Database}}, channel: {{p.Channel}}}
+                            exp_annotations:
+                              summary: "Channel {{p.Channel}} in {{p.Database}} is stuck"
+                              description: "The oldest runnable pending job in channel {{p.Channel}} of {{p.Database}} has waited {{minute}}m 0s and the channel completed no job (done, failed or cancelled) in the last 15 minutes."
+                              runbook_url: "alerts/runbook.md#queuejobqueuestuck"
+                """));
+                return $"      - eval_time: {minute}m\n        alertname: QueueJobQueueStuck\n        exp_alerts:{expected}";
+            }));
+            var test = $"rule_files: [thresholds.rules.yml, queue-exporter.rules.yml]\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n{series}\n    alert_rule_test:\n{checks}\n";
+            await File.WriteAllTextAsync(Path.Combine(alerts, "levels.test.yml"), test);
+
+            var result = await ExternalTool.RunAsync("promtool", ["test", "rules", "levels.test.yml"], alerts);
+
+            Assert.True(result.ExitCode == 0, $"{result.Output}\n{test}");
+        }
+        finally
+        {
+            outDir.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("""{"thresholds": {"dispatch_latency_p95_seconds": {"overrides": [{"database": "odoo", "value": 10}]}}}""", "dispatch_latency_p95_seconds cannot differ by database")]
     [InlineData("""{"selectors": {"scraper": "queue-exporter-scraper"}}""", "config.selectors.scraper")]
