@@ -8,7 +8,7 @@ internal sealed class WebConfigOption
 {
     public Option<string?> File { get; } = new("--web.config.file")
     {
-        Description = "YAML file in the Prometheus exporter-toolkit's format: tls_server_config (cert_file, key_file, client_auth_type, client_ca_file, min_version) serves HTTPS; basic_auth_users (bcrypt hashes) guards every path. Re-read when it changes; switching between HTTP and HTTPS needs a restart. See docs/operations.md.",
+        Description = "YAML file in the Prometheus exporter-toolkit's format: tls_server_config (cert_file, key_file, client_auth_type, client_ca_file, min_version) serves HTTPS; basic_auth_users (bcrypt hashes) guards every path. Re-read when it changes; switching between HTTP and HTTPS needs a restart. See docs/listeners.md.",
     };
 
     public void AddTo(Command command) => command.Options.Add(File);
