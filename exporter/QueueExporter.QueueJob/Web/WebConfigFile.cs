@@ -8,14 +8,14 @@ namespace QueueExporter.QueueJob.Web;
 /// <summary>
 /// The <c>--web.config.file</c> of a listener, read again when it changes, as the exporter-toolkit does:
 /// every request and every TLS handshake asks for <see cref="Current"/>, which re-reads the (small) file and
-/// checks the certificate files' size and time, and parses again only when something changed. So a renewed
+/// the certificate files it names, and parses again only when their bytes changed. So a renewed
 /// certificate or a new user applies to the next connection without a restart. Whether the listener speaks
 /// TLS at all is fixed at start (Kestrel binds HTTP or HTTPS once): a reload that adds or removes TLS is an
 /// error until restart. An unusable reload fails closed (requests get 500, handshakes fail) and is logged once.
 /// </summary>
 public sealed class WebConfigFile
 {
-    /// <summary>A web config file larger than this is refused: it is a few lines.</summary>
+    /// <summary>A web config (or certificate) file larger than this is refused: it is a few lines.</summary>
     public const int MaxBytes = 1024 * 1024;
 
     private readonly Lock _gate = new();
@@ -189,7 +189,8 @@ public sealed class WebConfigFile
         return reader.ReadToEnd();
     }
 
-    // The config's bytes plus the size and time of each file it names: a renewed certificate is a change too.
+    // The bytes of the config and of each file it names: a renewed certificate is a change too. Contents,
+    // not times: a file rewritten within the file system's time resolution, at the same size, still counts.
     private static byte[] Fingerprint(string path, WebConfig config)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -201,9 +202,8 @@ public sealed class WebConfigFile
                 continue;
             }
 
-            var info = new FileInfo(file);
-            var stamp = info.Exists ? $"{file}\0{info.Length}\0{info.LastWriteTimeUtc.Ticks}\n" : $"{file}\0missing\n";
-            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(stamp));
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"\0{file}\0"));
+            hash.AppendData(File.Exists(file) ? System.Text.Encoding.UTF8.GetBytes(ReadBounded(file)) : "missing"u8.ToArray());
         }
 
         return hash.GetHashAndReset();
