@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
 namespace QueueExporter.QueueJob.Web;
@@ -15,6 +16,9 @@ public sealed class LoadedWebConfig
         Certificate = certificate;
         Chain = chain;
         ClientCas = clientCas;
+
+        // Built once per reading, not per handshake: it holds the chain sent to every client.
+        CertificateContext = certificate is null ? null : SslStreamCertificateContext.Create(certificate, chain, offline: true);
     }
 
     private LoadedWebConfig(string error)
@@ -33,6 +37,9 @@ public sealed class LoadedWebConfig
 
     /// <summary>Further certificates of the cert file (intermediates), sent with the server certificate.</summary>
     public X509Certificate2Collection Chain { get; }
+
+    /// <summary>The server certificate with its chain, as TLS handshakes present it; null without TLS.</summary>
+    public SslStreamCertificateContext? CertificateContext { get; }
 
     /// <summary>The certificates client certificates must chain to.</summary>
     public X509Certificate2Collection ClientCas { get; }

@@ -20,14 +20,14 @@ public static class TlsHandshake
     {
         ArgumentNullException.ThrowIfNull(file);
         var loaded = file.Current();
-        if (loaded.Error is not null || loaded.Config.Tls is not { } tls || loaded.Certificate is null)
+        if (loaded.Error is not null || loaded.Config.Tls is not { } tls || loaded.CertificateContext is null)
         {
             throw new System.Security.Authentication.AuthenticationException("the web config is unusable; see the log");
         }
 
         return new SslServerAuthenticationOptions
         {
-            ServerCertificateContext = SslStreamCertificateContext.Create(loaded.Certificate, loaded.Chain, offline: true),
+            ServerCertificateContext = loaded.CertificateContext,
             EnabledSslProtocols = tls.Protocols,
             ClientCertificateRequired = tls.ClientAuth != ClientAuthType.NoClientCert,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,

@@ -47,7 +47,4 @@ public static class WebListener
 
         return app;
     }
-
-    /// <summary>The URL scheme the listener serves.</summary>
-    public static string Scheme(WebConfigFile? web) => web is { ServesTls: true } ? "https" : "http";
 }
