@@ -6,6 +6,7 @@ using QueueExporter.QueueJob.Connection;
 using QueueExporter.Runner.Channels;
 using QueueExporter.Runner.Database;
 using QueueExporter.Runner.Dispatch;
+using QueueExporter.Runner.Status;
 
 namespace QueueExporter.Runner;
 
@@ -62,6 +63,12 @@ public sealed class JobRunner
     /// <summary>Why the last discovery of the server's databases failed; null when it worked (or none ran yet).</summary>
     public string? DiscoveryFailure => _discoveryFailure;
 
+    /// <summary>Each channel's capacity and jobs as last counted by the loop (empty before it ran).</summary>
+    public IReadOnlyList<ChannelJobCounts> ChannelCounts => _loop?.LastChannelCounts ?? [];
+
+    /// <summary>The last runjob calls and failures, for the status page.</summary>
+    public RecentDispatches RecentDispatches { get; } = new();
+
     /// <summary>The databases served, with whether this process leads each.</summary>
     public IReadOnlyDictionary<string, bool> Leadership => _databases.ToDictionary(d => d.Key, d => d.Value.Actor.CurrentLease is not null, StringComparer.Ordinal);
 
@@ -108,7 +115,10 @@ public sealed class JobRunner
             _metrics,
             _time,
             _loggers.CreateLogger<Dispatcher>(),
-            _options.RequeueDelayAfterConnectionError);
+            _options.RequeueDelayAfterConnectionError)
+        {
+            Recent = RecentDispatches,
+        };
         var loop = new RunnerLoop(scheduler, dispatcher, _metrics, _time, _loggers.CreateLogger<RunnerLoop>(), _options.MaxDispatchBatch);
         dispatcher.Attach(actorsStop.Token);
         _loop = loop;

@@ -45,6 +45,9 @@ internal sealed class RunnerLoop
     /// <summary>Unix time of the last completed iteration, for /healthz.</summary>
     public DateTimeOffset LastHeartbeat { get; private set; }
 
+    /// <summary>The channel counts last published to the gauges (an immutable list, replaced whole), for the status page.</summary>
+    public IReadOnlyList<ChannelJobCounts> LastChannelCounts { get; private set; } = [];
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var reader = _signals.Reader;
@@ -167,7 +170,9 @@ internal sealed class RunnerLoop
         }
 
         _lastGaugeUpdate = now.UtcTicks;
-        foreach (var counts in _scheduler.CountChannels())
+        var channels = _scheduler.CountChannels();
+        LastChannelCounts = channels;
+        foreach (var counts in channels)
         {
             _metrics.ChannelCapacity.WithLabels(counts.Channel).Set(counts.Capacity);
             _metrics.ChannelJobs.WithLabels(counts.Channel, "queued").Set(counts.Queued);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Prometheus;
 using QueueExporter.QueueJob.Connection;
 using QueueExporter.Scraper.Database;
+using QueueExporter.Scraper.Http;
 using QueueExporter.Scraper.Logs;
 
 namespace QueueExporter.Scraper;
@@ -37,6 +38,7 @@ public static class ScraperServiceCollectionExtensions
         services.AddSingleton(registry);
         services.AddSingleton(new LogMetrics(registry));
         services.AddSingleton(new ScraperMetrics(registry, Version, options.MaxChannels, options.ChannelIdleTime));
+        services.AddHealthChecks().AddCheck<ScraperHealthCheck>("scraper");
         if (options.LogFiles.Count > 0)
         {
             services.AddHostedService<LogFollowerService>();

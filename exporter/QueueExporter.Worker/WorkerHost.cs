@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using QueueExporter.QueueJob.Options;
+using QueueExporter.QueueJob.Web;
 using QueueExporter.Worker.Handlers;
 
 namespace QueueExporter.Worker;
@@ -51,6 +52,7 @@ public sealed class WorkerHost : IAsyncDisposable
     /// <param name="registerHandlers">Registers the application's job functions.</param>
     /// <param name="configureLogging">Adjusts logging (default: console, Information, ASP.NET Core at Warning).</param>
     /// <param name="clock">The clock for dates, delays and durations; the system clock when null.</param>
+    /// <param name="webConfig">TLS and basic auth for the listener (<c>--web.config.file</c>); plain HTTP when null.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     public static async Task<WorkerHost> StartAsync(
         WorkerOptions options,
@@ -58,6 +60,7 @@ public sealed class WorkerHost : IAsyncDisposable
         Action<JobHandlerRegistry>? registerHandlers = null,
         Action<ILoggingBuilder>? configureLogging = null,
         TimeProvider? clock = null,
+        WebConfigFile? webConfig = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -65,7 +68,7 @@ public sealed class WorkerHost : IAsyncDisposable
         var listen = WorkerOptions.ParseListen(options.Listen);
         ListenPreflight.EnsureAvailable(listen);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(listen));
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(listen, webConfig));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         configureLogging?.Invoke(builder.Logging);
@@ -76,7 +79,14 @@ public sealed class WorkerHost : IAsyncDisposable
 
         builder.Services.AddQueueJobWorker(options, metricsRegistry, registerHandlers);
         var app = builder.Build();
+        app.UseWebConfig(webConfig);
         app.MapQueueJobWorker();
+        app.MapQueueExporterHealth();
+        app.MapLandingPage(
+            "worker",
+            "Runs queue_job jobs for .NET handlers: a queue_job runner calls GET /queue_job/runjob?db=&job_uuid= here.",
+            ("/metrics", "Prometheus metrics"),
+            (HealthEndpoint.Path, "readiness: database server reachable, not stopping"));
         await app.StartAsync(cancellationToken);
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()

@@ -49,6 +49,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton(new JobOutcomeDecider(options.DefaultRetryDelay));
         services.AddSingleton(new BasicAuthentication(options.HttpAuthUser, options.HttpAuthPassword));
         services.AddSingleton<JobExecutor>();
+        services.AddHealthChecks().AddCheck<WorkerHealthCheck>("worker");
         return services;
     }
 

@@ -24,7 +24,7 @@ public static class ListenAddress
         {
             if (!value.StartsWith(HttpPrefix, StringComparison.OrdinalIgnoreCase))
             {
-                error = $"'{text}' is not host:port or http://host:port (only plain http is served)";
+                error = $"'{text}' is not host:port or http://host:port (for HTTPS, give --web.config.file a tls_server_config)";
                 return false;
             }
 

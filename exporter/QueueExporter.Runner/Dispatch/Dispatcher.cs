@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using QueueExporter.Runner.Channels;
 using QueueExporter.Runner.Database;
 using QueueExporter.Runner.Leadership;
+using QueueExporter.Runner.Status;
 
 namespace QueueExporter.Runner.Dispatch;
 
@@ -36,6 +37,9 @@ internal sealed class Dispatcher : IDisposable
     }
 
     public int InFlight => _inFlight.Count;
+
+    /// <summary>Where each runjob call's outcome is also noted for the status page; none when null.</summary>
+    public RecentDispatches? Recent { get; init; }
 
     /// <summary>The token that aborts database work on stop.</summary>
     public void Attach(CancellationToken stopping) => _stopping = stopping;
@@ -140,6 +144,7 @@ internal sealed class Dispatcher : IDisposable
         var label = OutcomeLabel(outcome);
         _metrics.DispatchDuration.WithLabels(job.Channel, label).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         _metrics.Dispatches.WithLabels(database, job.Channel, label).Inc();
+        Recent?.Add(new DispatchRecord(_time.GetUtcNow(), database, job.Channel, job.Uuid, label));
         if (outcome is not (DispatchOutcome.ConnectionError or DispatchOutcome.Refused))
         {
             return;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using QueueExporter.Runner.Status;
 
 namespace QueueExporter.Runner.Hosting;
 
@@ -25,6 +26,7 @@ public static class RunnerServiceCollectionExtensions
             sp.GetRequiredService<RunnerMetrics>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IRunnerStatus>(sp => new JobRunnerStatus(sp.GetRequiredService<JobRunner>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IHostedService, RunnerHostedService>();
         services.AddHealthChecks().AddCheck<RunnerHealthCheck>("runner");
         return services;

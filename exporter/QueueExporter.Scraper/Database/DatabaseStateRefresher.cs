@@ -87,8 +87,9 @@ public sealed partial class DatabaseStateRefresher : IAsyncDisposable
             // (the database may have been restored from another version).
             _schema = null;
             _dataSource.Clear();
-            _metrics.MarkDown(_database, _clock.GetElapsedTime(started));
-            ReportError(DatabaseErrorDescriber.Describe(ex, _endpoint));
+            var reason = DatabaseErrorDescriber.Describe(ex, _endpoint);
+            _metrics.MarkDown(_database, _clock.GetElapsedTime(started), reason);
+            ReportError(reason);
             return false;
         }
     }

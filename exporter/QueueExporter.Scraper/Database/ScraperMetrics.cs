@@ -46,6 +46,9 @@ public sealed class ScraperMetrics
     private readonly TimeSpan _channelIdleTime;
     private readonly ConcurrentDictionary<string, DatabaseSeries> _databases = new(StringComparer.Ordinal);
 
+    /// <summary>The latest refresh outcome per database, as published here (for /healthz and the status page).</summary>
+    public ScrapeStatus Status { get; } = new();
+
     /// <summary>
     /// Creates the families on <paramref name="registry"/> and sets build info for <paramref name="version"/>.
     /// Per database, <paramref name="maxChannels"/> channels keep their name (the rest are <c>other</c>)
@@ -113,6 +116,8 @@ public sealed class ScraperMetrics
             series.Counts.SetActive(states, counts, readAt);
             Render(database, series, expired);
         }
+
+        Status.Counts(database, counts);
     }
 
     /// <summary>Call just before counting a terminal state exactly; pass the result to <see cref="PublishTerminal"/>.</summary>
@@ -163,7 +168,11 @@ public sealed class ScraperMetrics
     }
 
     /// <summary>Publishes the number of runner sessions seen on the database.</summary>
-    public void PublishRunnerSessions(string database, int sessions) => _runnerSessions.WithLabels(database).Set(sessions);
+    public void PublishRunnerSessions(string database, int sessions)
+    {
+        _runnerSessions.WithLabels(database).Set(sessions);
+        Status.RunnerSessions(database, sessions);
+    }
 
     /// <summary>Counts completions read from the database at <paramref name="now"/>.</summary>
     public void RecordCompletions(string database, IEnumerable<JobCompletion> completions, DateTimeOffset now)
@@ -242,6 +251,7 @@ public sealed class ScraperMetrics
         _lastSuccess.WithLabels(database).Set(now.ToUnixTimeMilliseconds() / 1000.0);
         _scrapeDuration.WithLabels(database).Set(duration.TotalSeconds);
         _scrapeErrors.WithLabels(database);
+        Status.MarkUp(database, now);
     }
 
     /// <summary>
@@ -249,8 +259,9 @@ public sealed class ScraperMetrics
     /// last values (a dashboard keeps its numbers, an alert on them does not resolve by itself);
     /// the last-success timestamp, unchanged, tells how old they are.
     /// </summary>
-    public void MarkDown(string database, TimeSpan duration)
+    public void MarkDown(string database, TimeSpan duration, string? reason = null)
     {
+        Status.MarkDown(database, reason);
         _up.WithLabels(database).Set(0);
         _scrapeDuration.WithLabels(database).Set(duration.TotalSeconds);
         _scrapeErrors.WithLabels(database).Inc();

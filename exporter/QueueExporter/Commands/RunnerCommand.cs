@@ -2,18 +2,17 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using QueueExporter.QueueJob.Logging;
 using QueueExporter.QueueJob.Options;
+using QueueExporter.QueueJob.Web;
 using Prometheus;
 using QueueExporter.Runner;
 using QueueExporter.Runner.Channels;
 using QueueExporter.Runner.Hosting;
+using QueueExporter.Runner.Status;
 
 namespace QueueExporter.Commands;
 
@@ -26,6 +25,7 @@ internal static class RunnerCommand
     {
         var database = new DatabaseOptions();
         var metrics = new MetricsOptions();
+        var web = new WebConfigOption();
         var channels = new Option<string?>("--channels") { Description = "Channels as OCA writes them, e.g. root:4,root.mail:1:sequential,root.edi:2:throttle=5. Default: $ODOO_QUEUE_JOB_CHANNELS, else root:1." };
         var workerUrl = new Option<string?>("--worker-url") { Description = "Base URL of the Odoo HTTP workers (runjob is GET {url}/queue_job/runjob). Default: $ODOO_QUEUE_JOB_SCHEME://$ODOO_QUEUE_JOB_HOST:$ODOO_QUEUE_JOB_PORT, else http://127.0.0.1:8069." };
         var authUser = new Option<string?>("--http-auth-user") { Description = "Basic-auth user for runjob calls. Default: $ODOO_QUEUE_JOB_HTTP_AUTH_USER." };
@@ -52,6 +52,7 @@ internal static class RunnerCommand
         var command = new Command("runner", "Run queue_job jobs like OCA's job runner (stop Odoo's with channels root:0): leader lock per database, LISTEN, channels, runjob calls, dead-job rescue; metrics on --listen.");
         database.AddTo(command);
         metrics.AddTo(command);
+        web.AddTo(command);
         foreach (var option in (Option[])[channels, workerUrl, authUser, authPassword, listen, rescueTimeout, deadJobGrace, rescueInterval, safetyPoll, httpTimeout, standbyRetry, stopGrace, discoveryInterval, poolSize, maxConnections, logFormat, logLevel])
         {
             command.Options.Add(option);
@@ -95,8 +96,9 @@ internal static class RunnerCommand
                     throw new ArgumentException($"--log-format must be one of {string.Join(", ", LoggingSetup.Formats)}, got '{format}'");
                 }
 
+                var webConfig = web.Load(parse);
                 using var exporterMetrics = metrics.Create(parse);
-                await using var app = BuildHost(options, parse.GetValue(listen)!, exporterMetrics.Registry, format, parse.GetValue(logLevel));
+                await using var app = BuildHost(options, parse.GetValue(listen)!, exporterMetrics.Registry, format, parse.GetValue(logLevel), webConfig);
                 await app.StartAsync(cancellationToken);
                 try
                 {
@@ -112,28 +114,22 @@ internal static class RunnerCommand
         return command;
     }
 
-    /// <summary>The host: the runner as a hosted service, /metrics and /healthz on <paramref name="listen"/>.</summary>
-    internal static WebApplication BuildHost(RunnerOptions options, string listen, CollectorRegistry registry, string logFormat = "simple", LogLevel logLevel = LogLevel.Information)
+    /// <summary>The host: the runner as a hosted service; its status page at /, /metrics and /healthz on <paramref name="listen"/>, guarded by <paramref name="web"/>.</summary>
+    internal static WebApplication BuildHost(RunnerOptions options, string listen, CollectorRegistry registry, string logFormat = "simple", LogLevel logLevel = LogLevel.Information, WebConfigFile? web = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.AddQueueExporterConsole(logFormat, logLevel);
         var endpoint = ListenAddress.Parse(listen);
         ListenPreflight.EnsureAvailable(endpoint);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(endpoint));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(endpoint, web));
         builder.Services.AddQueueRunner(options, registry);
         var app = builder.Build();
+        app.UseWebConfig(web);
         app.MapMetrics("/metrics", registry);
-        app.MapHealthChecks("/healthz", new HealthCheckOptions
-        {
-            // Plain text: "ok" or "unhealthy", then one line for the loop and one per database with its status and why.
-            ResponseWriter = (context, report) =>
-            {
-                context.Response.ContentType = "text/plain; charset=utf-8";
-                var body = (report.Status == HealthStatus.Healthy ? "ok\n" : "unhealthy\n")
-                    + string.Concat(report.Entries.Values.Select(e => e.Description));
-                return context.Response.WriteAsync(body);
-            },
-        });
+
+        // Plain text: "ok" or "unhealthy", then one line for the loop and one per database with its status and why.
+        app.MapQueueExporterHealth();
+        app.MapRunnerStatusPage();
         return app;
     }
 

@@ -10,6 +10,7 @@ using QueueExporter.QueueJob.Logging;
 using Prometheus;
 using QueueExporter.QueueJob.Connection;
 using QueueExporter.QueueJob.Options;
+using QueueExporter.QueueJob.Web;
 using QueueExporter.Scraper;
 using QueueExporter.Scraper.Http;
 
@@ -24,6 +25,8 @@ public static class ScrapeCommand
     private static readonly DatabaseOptions DatabaseSelection = new();
 
     private static readonly MetricsOptions MetricsSelection = new();
+
+    private static readonly WebConfigOption WebConfigSelection = new();
 
     private static readonly Option<bool> NoDatabase = new("--no-database")
     {
@@ -113,24 +116,28 @@ public static class ScrapeCommand
         };
         DatabaseSelection.AddTo(command);
         MetricsSelection.AddTo(command);
+        WebConfigSelection.AddTo(command);
         command.SetAction((parse, cancellationToken) => CommandFailure.RunAsync(
             () => RunAsync(parse, cancellationToken),
             () => DatabaseSelection.ResolveEndpoint(parse)));
         return command;
     }
 
-    /// <summary>Builds the web application that serves /metrics and runs the scraper's loops.</summary>
-    public static WebApplication Build(ScraperOptions options, DatabaseEndpoint? endpoint, CollectorRegistry registry, string logFormat = "simple", LogLevel logLevel = LogLevel.Information)
+    /// <summary>Builds the web application that serves /metrics, /healthz and its status page, guarded by <paramref name="web"/>, and runs the scraper's loops.</summary>
+    public static WebApplication Build(ScraperOptions options, DatabaseEndpoint? endpoint, CollectorRegistry registry, string logFormat = "simple", LogLevel logLevel = LogLevel.Information, WebConfigFile? web = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.AddQueueExporterConsole(logFormat, logLevel);
         var listen = ListenAddress.Parse(options.Listen);
         ListenPreflight.EnsureAvailable(listen);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(listen));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(listen, web));
         builder.Services.AddQueueJobScraper(options, endpoint, registry);
         var app = builder.Build();
+        app.UseWebConfig(web);
         app.MapQueueJobMetrics(options, registry);
+        app.MapQueueExporterHealth();
+        app.MapScraperStatusPage();
         return app;
     }
 
@@ -162,8 +169,9 @@ public static class ScrapeCommand
         }
 
         var endpoint = options.ReadDatabases ? DatabaseSelection.ResolveEndpoint(parse) : null;
+        var web = WebConfigSelection.Load(parse);
         using var metrics = MetricsSelection.Create(parse);
-        await using var app = Build(options, endpoint, metrics.Registry, parse.GetValue(LogFormat) ?? "simple", parse.GetValue(LogLevelSelection));
+        await using var app = Build(options, endpoint, metrics.Registry, parse.GetValue(LogFormat) ?? "simple", parse.GetValue(LogLevelSelection), web);
         try
         {
             await app.StartAsync(cancellationToken);

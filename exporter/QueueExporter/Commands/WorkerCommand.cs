@@ -17,6 +17,7 @@ internal static class WorkerCommand
     {
         var database = new DatabaseOptions();
         var metrics = new MetricsOptions();
+        var web = new WebConfigOption();
         var listen = new Option<string>("--listen")
         {
             Description = $"Address and port to listen on, host:port (port 0: any free port). Default {WorkerOptions.DefaultListen}, Odoo's port, so a runner's default worker URL reaches this worker.",
@@ -65,6 +66,7 @@ internal static class WorkerCommand
         var command = new Command("worker", "Run queue_job jobs: serve GET /queue_job/runjob?db=&job_uuid= (lock, started, handler, done/retry/failed, release dependents) and /metrics.");
         database.AddTo(command);
         metrics.AddTo(command);
+        web.AddTo(command);
         foreach (var option in (Option[])[listen, demoHandlers, authUser, authPassword, retryDelay, maxConcurrentJobs, poolSize, deadJobGrace, lockCheckInterval, lockCheckTimeout, logFormat, logLevel])
         {
             command.Options.Add(option);
@@ -97,8 +99,9 @@ internal static class WorkerCommand
                     throw new ArgumentException($"--log-format must be one of {string.Join(", ", LoggingSetup.Formats)}, got '{format}'");
                 }
 
+                var webConfig = web.Load(parse);
                 using var exporterMetrics = metrics.Create(parse);
-                await using var host = await WorkerHost.StartAsync(options, exporterMetrics.Registry, configureLogging: logging => logging.AddQueueExporterConsole(format, parse.GetValue(logLevel)), cancellationToken: cancellationToken);
+                await using var host = await WorkerHost.StartAsync(options, exporterMetrics.Registry, configureLogging: logging => logging.AddQueueExporterConsole(format, parse.GetValue(logLevel)), webConfig: webConfig, cancellationToken: cancellationToken);
                 try
                 {
                     await host.WaitForShutdownAsync(cancellationToken);
