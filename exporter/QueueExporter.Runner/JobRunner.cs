@@ -166,7 +166,9 @@ public sealed class JobRunner
             {
                 // A replica leads nothing until it knows the fleet: leading everything first would hand most of it over at once.
                 await Task.WhenAny(_fleet.Changes.WaitToReadAsync(cancellationToken).AsTask(), Task.Delay(FirstAttemptPatience, _time, cancellationToken));
-                cancellationToken.ThrowIfCancellationRequested();
+
+                // Replicas usually start together: one more read lets the others' slots show up before anything is led.
+                await Task.Delay(_options.FleetInterval, _time, cancellationToken);
                 await ReconcileAsync(control, initial: true);
                 await Task.WhenAny(Task.WhenAll(_databases.Values.Select(d => d.Actor.FirstAttempt)), Task.Delay(FirstAttemptPatience, _time, cancellationToken));
             }
