@@ -6,6 +6,7 @@ using QueueExporter.QueueJob.Connection;
 using QueueExporter.Runner.Channels;
 using QueueExporter.Runner.Database;
 using QueueExporter.Runner.Dispatch;
+using QueueExporter.Runner.Fleet;
 using QueueExporter.Runner.Status;
 
 namespace QueueExporter.Runner;
@@ -15,7 +16,9 @@ namespace QueueExporter.Runner;
 /// <see cref="DatabaseActor"/> per database (locked in sorted order at start), the pure scheduler inside
 /// the <see cref="RunnerLoop"/>, and the <see cref="Dispatcher"/>. Without a database list it lists the
 /// server's databases again every <see cref="RunnerOptions.DiscoveryInterval"/>, serving new ones and
-/// stopping gone ones. Cancelling <see cref="RunAsync"/> is the graceful stop: dispatching stops at once,
+/// stopping gone ones. As a fleet replica (<see cref="RunnerOptions.Fleet"/>) it serves only its share
+/// of the databases (<see cref="FleetAssignment"/>), following membership, and hands over in order the
+/// databases that move to another replica. Cancelling <see cref="RunAsync"/> is the graceful stop: dispatching stops at once,
 /// in-flight calls get <see cref="RunnerOptions.StopGracePeriod"/>.
 /// </summary>
 public sealed class JobRunner
@@ -26,6 +29,9 @@ public sealed class JobRunner
     private static readonly TimeSpan DiscoveryRetryDelay = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FirstAttemptPatience = TimeSpan.FromSeconds(15);
 
+    // How long an orderly hand-over waits for the fenced writes in flight (they take milliseconds; the fence keeps it safe past this).
+    private static readonly TimeSpan HandOverPatience = TimeSpan.FromSeconds(5);
+
     private readonly RunnerOptions _options;
     private readonly RunnerMetrics _metrics;
     private readonly TimeProvider _time;
@@ -35,6 +41,9 @@ public sealed class JobRunner
     private RunnerLoop? _loop;
     private volatile bool _startedEveryDatabase;
     private volatile string? _discoveryFailure;
+    private volatile IReadOnlyList<string> _discovered = [];
+    private FleetMembership? _fleet;
+    private FleetView? _lastView;
 
     /// <summary>Validates <paramref name="options"/> (a bad value throws with one clear line).</summary>
     public JobRunner(RunnerOptions options, RunnerMetrics metrics, ILoggerFactory? loggers = null, TimeProvider? time = null)
@@ -69,6 +78,15 @@ public sealed class JobRunner
     /// <summary>The last runjob calls and failures, for the status page.</summary>
     public RecentDispatches RecentDispatches { get; } = new();
 
+    /// <summary>In a fleet, this replica's membership in one line (slot, members, share, or why it is not a member); null outside a fleet.</summary>
+    public string? FleetStatus => _fleet is not { } fleet ? null
+        : fleet.Failure is { } failure ? "not a member: " + failure
+        : fleet.View is { } view ? $"replica slot {view.Slot} of {view.Members.Count} live ({string.Join(",", view.Members)}); {_databases.Count} of {_discovered.Count} databases assigned here"
+        : "joining";
+
+    /// <summary>Whether this replica is a current member of its fleet (always true outside a fleet).</summary>
+    public bool IsFleetMember => _fleet is null || (_fleet.Failure is null && _fleet.View is not null);
+
     /// <summary>The databases served, with whether this process leads each.</summary>
     public IReadOnlyDictionary<string, bool> Leadership => _databases.ToDictionary(d => d.Key, d => d.Value.Actor.CurrentLease is not null, StringComparer.Ordinal);
 
@@ -86,7 +104,10 @@ public sealed class JobRunner
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         RunnerLog.Starting(_logger);
-        var scheduler = new JobScheduler(_options.ParsedChannels, _time);
+        IJobScheduler scheduler = _options.CapacityScope == CapacityScope.Database
+            ? new PerDatabaseScheduler(_options.ParsedChannels, _time)
+            : new JobScheduler(_options.ParsedChannels, _time);
+        _metrics.CapacityScope.WithLabels(_options.CapacityScope.ToString().ToLowerInvariant()).Set(1);
         foreach (var counts in scheduler.CountChannels())
         {
             RunnerLog.ConfiguredChannel(_logger, counts.ToString());
@@ -105,6 +126,7 @@ public sealed class JobRunner
             return;
         }
 
+        _discovered = [.. databases];
         RunnerLog.InitializingConnections(_logger);
         using var loopStop = new CancellationTokenSource();
         using var actorsStop = new CancellationTokenSource(); // cancelled only after in-flight calls drained
@@ -123,26 +145,47 @@ public sealed class JobRunner
         dispatcher.Attach(actorsStop.Token);
         _loop = loop;
         var loopTask = Task.Run(() => loop.RunAsync(loopStop.Token), CancellationToken.None);
-        foreach (var database in databases)
+        var fleetTask = Task.CompletedTask;
+        if (_options.Fleet)
         {
-            var served = Serve(database, loop, budget, actorsStop.Token);
-
-            // OCA locks databases in sorted order; waiting for each first attempt keeps that order.
-            await Task.WhenAny(served.Actor.FirstAttempt, Task.Delay(FirstAttemptPatience, _time, cancellationToken));
+            _fleet = new FleetMembership(
+                _options.Endpoint.WithDatabase(_options.FleetDatabase).ToConnectionString(_options.ApplicationName, pooling: false),
+                _options.FleetInterval,
+                _metrics,
+                _time,
+                _loggers.CreateLogger<FleetMembership>());
+            fleetTask = Task.Run(() => _fleet.RunAsync(actorsStop.Token), CancellationToken.None);
         }
 
-        _startedEveryDatabase = true;
-        RunnerLog.ConnectionsReady(_logger);
+        var control = new ControlContext(resolver, loop, budget, actorsStop.Token);
         try
         {
-            if (_options.Databases.Count == 0 && _options.Endpoint.Database is null)
+            if (_fleet is null)
             {
-                await FollowDiscoveryAsync(resolver, loop, budget, actorsStop.Token, cancellationToken);
+                foreach (var database in databases)
+                {
+                    var served = Serve(database, control);
+
+                    // OCA locks databases in sorted order; waiting for each first attempt keeps that order.
+                    await Task.WhenAny(served.Actor.FirstAttempt, Task.Delay(FirstAttemptPatience, _time, cancellationToken));
+                }
+
+                _metrics.DatabasesAssigned.Set(_databases.Count);
             }
             else
             {
-                await Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken);
+                // A replica leads nothing until it knows the fleet: leading everything first would hand most of it over at once.
+                await Task.WhenAny(_fleet.Changes.WaitToReadAsync(cancellationToken).AsTask(), Task.Delay(FirstAttemptPatience, _time, cancellationToken));
+
+                // Replicas usually start together: one more read lets the others' slots show up before anything is led.
+                await Task.Delay(_options.FleetInterval, _time, cancellationToken);
+                await ReconcileAsync(control, initial: true);
+                await Task.WhenAny(Task.WhenAll(_databases.Values.Select(d => d.Actor.FirstAttempt)), Task.Delay(FirstAttemptPatience, _time, cancellationToken));
             }
+
+            _startedEveryDatabase = true;
+            RunnerLog.ConnectionsReady(_logger);
+            await FollowChangesAsync(control, cancellationToken);
         }
         catch (OperationCanceledException)
         {
@@ -159,33 +202,59 @@ public sealed class JobRunner
             await served.Actor.DisposeAsync();
         }
 
+        await fleetTask;
         RunnerLog.Stopped(_logger);
     }
 
-    private ServedDatabase Serve(string database, RunnerLoop loop, ConnectionBudget budget, CancellationToken stop)
+    private ServedDatabase Serve(string database, ControlContext control)
     {
-        var actor = new DatabaseActor(database, _options, new PostgresRunnerStore(database, _options, budget, _time), loop.Signals, _metrics, _time, _loggers.CreateLogger<DatabaseActor>());
-        var actorStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var actor = new DatabaseActor(database, _options, new PostgresRunnerStore(database, _options, control.Budget, _time), control.Loop.Signals, _metrics, _time, _loggers.CreateLogger<DatabaseActor>());
+        var actorStop = CancellationTokenSource.CreateLinkedTokenSource(control.ActorsStop);
         var served = new ServedDatabase(actor, actorStop, Task.Run(() => actor.RunAsync(actorStop.Token), CancellationToken.None));
         _databases[database] = served;
         return served;
     }
 
-    private async Task FollowDiscoveryAsync(QueueJobDatabases resolver, RunnerLoop loop, ConnectionBudget budget, CancellationToken actorsStop, CancellationToken cancellationToken)
+    /// <summary>
+    /// The control loop: re-lists the server's databases every discovery interval (when none is named)
+    /// and, in a fleet, follows membership; after either it makes the databases served match what this
+    /// runner should lead. Supervised: a failure is logged with its stack, shown on /healthz and retried.
+    /// </summary>
+    private async Task FollowChangesAsync(ControlContext control, CancellationToken cancellationToken)
     {
+        var discovering = _options.Databases.Count == 0 && _options.Endpoint.Database is null;
+        var nextDiscovery = _time.GetUtcNow() + _options.DiscoveryInterval;
         while (true)
         {
-            await Task.Delay(_options.DiscoveryInterval, _time, cancellationToken);
-            try
+            using (var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                if (!await DiscoverOnceAsync(resolver, loop, budget, actorsStop, cancellationToken))
+                var waits = new List<Task> { Task.Delay(discovering ? Max(nextDiscovery - _time.GetUtcNow(), TimeSpan.Zero) : Timeout.InfiniteTimeSpan, _time, wake.Token) };
+                if (_fleet is not null)
                 {
-                    return;
+                    waits.Add(_fleet.Changes.WaitToReadAsync(wake.Token).AsTask());
                 }
 
-                _discoveryFailure = null;
+                await Task.WhenAny(waits);
+                await wake.CancelAsync();
             }
-#pragma warning disable CA1031 // Supervision: a failed discovery is logged, shown on /healthz and tried again next interval.
+
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                if (discovering && _time.GetUtcNow() >= nextDiscovery)
+                {
+                    nextDiscovery = _time.GetUtcNow() + _options.DiscoveryInterval;
+                    if (!await DiscoverOnceAsync(control.Resolver, cancellationToken))
+                    {
+                        return;
+                    }
+
+                    _discoveryFailure = null;
+                }
+
+                await ReconcileAsync(control, initial: false);
+            }
+#pragma warning disable CA1031 // Supervision: a failed discovery or reconciliation is logged, shown on /healthz and tried again next time.
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
 #pragma warning restore CA1031
             {
@@ -195,45 +264,113 @@ public sealed class JobRunner
         }
     }
 
-    /// <summary>One discovery: serves new databases, stops gone ones; false when stopping.</summary>
-    private async Task<bool> DiscoverOnceAsync(QueueJobDatabases resolver, RunnerLoop loop, ConnectionBudget budget, CancellationToken actorsStop, CancellationToken cancellationToken)
+    /// <summary>One discovery: updates the databases on the server that have queue_job; false when stopping.</summary>
+    private async Task<bool> DiscoverOnceAsync(QueueJobDatabases resolver, CancellationToken cancellationToken)
     {
-        var known = _databases.Keys.ToHashSet(StringComparer.Ordinal);
+        var known = _discovered.ToHashSet(StringComparer.Ordinal);
         var found = await ResolveDatabasesAsync(() => resolver.DiscoverAsync(cancellationToken, known), cancellationToken);
         if (found is null)
         {
             return false;
         }
 
-        var added = found.Where(d => !known.Contains(d)).ToList();
-        var removed = known.Where(d => !found.Contains(d, StringComparer.Ordinal)).ToList();
-        if (added.Count == 0 && removed.Count == 0)
+        var added = found.Count(d => !known.Contains(d));
+        var removed = known.Count(d => !found.Contains(d, StringComparer.Ordinal));
+        if (added > 0 || removed > 0)
         {
-            return true;
+            RunnerLog.DatabasesChanged(_logger, added, removed);
         }
 
-        RunnerLog.DatabasesChanged(_logger, added.Count, removed.Count);
-        foreach (var database in removed)
-        {
-            if (_databases.TryRemove(database, out var gone))
-            {
-                // Stopping the actor closes its session, which ends its lease: the loop forgets the jobs.
-                await gone.Stop.CancelAsync();
-                await gone.Task;
-                await gone.Actor.DisposeAsync();
-                gone.Stop.Dispose();
-                _metrics.DatabaseUp.RemoveLabelled(database);
-                _metrics.Leader.RemoveLabelled(database);
-            }
-        }
-
-        foreach (var database in added)
-        {
-            Serve(database, loop, budget, actorsStop);
-        }
-
+        _discovered = [.. found];
         return true;
     }
+
+    /// <summary>
+    /// Serves what this runner should lead now and stops the rest: everything discovered, or in a fleet
+    /// this replica's share of it. A database that stays on the server but moves to another replica is
+    /// handed over in order (<see cref="DatabaseActor.HandOverAsync"/>) before its session closes.
+    /// </summary>
+    private async Task ReconcileAsync(ControlContext control, bool initial)
+    {
+        IReadOnlySet<string> desired;
+        if (_fleet is null)
+        {
+            desired = _discovered.ToHashSet(StringComparer.Ordinal);
+        }
+        else if (_fleet.View is { } view)
+        {
+            while (_fleet.Changes.TryRead(out _))
+            {
+                // Only the latest view counts, and it is in View already.
+            }
+
+            desired = FleetAssignment.For(view.Slot, _discovered, view.Members);
+            if (!view.Equals(_lastView))
+            {
+                _lastView = view;
+                RunnerLog.FleetChanged(_logger, view.Members.Count, string.Join(",", view.Members), view.Slot, desired.Count, _discovered.Count);
+            }
+        }
+        else
+        {
+            // Not a member (yet, or its session failed): keep what is served, less what left the server.
+            desired = _databases.Keys.Where(_discovered.Contains).ToHashSet(StringComparer.Ordinal);
+        }
+
+        _metrics.DatabasesAssigned.Set(desired.Count);
+        var stillOnServer = _discovered.ToHashSet(StringComparer.Ordinal);
+        var leaving = _databases.Keys.Where(d => !desired.Contains(d)).ToList();
+        await Task.WhenAll(leaving.Select(d => StopServingAsync(d, handOver: stillOnServer.Contains(d))));
+        foreach (var database in desired.Where(d => !_databases.ContainsKey(d)).Order(StringComparer.Ordinal))
+        {
+            var served = Serve(database, control);
+            if (_fleet is not null && !initial)
+            {
+                _ = ObserveTakeOverAsync(served.Actor, served.Stop.Token, _time.GetTimestamp());
+            }
+        }
+    }
+
+    private async Task StopServingAsync(string database, bool handOver)
+    {
+        if (!_databases.TryRemove(database, out var gone))
+        {
+            return;
+        }
+
+        var started = _time.GetTimestamp();
+        var wasLeading = handOver && await gone.Actor.HandOverAsync(HandOverPatience, CancellationToken.None);
+
+        // Stopping the actor closes its session, which ends its lease (the loop forgets the jobs) and frees the lock.
+        await gone.Stop.CancelAsync();
+        await gone.Task;
+        await gone.Actor.DisposeAsync();
+        gone.Stop.Dispose();
+        if (wasLeading)
+        {
+            _metrics.HandOvers.WithLabels("released").Inc();
+            _metrics.HandOverDuration.WithLabels("released").Observe(_time.GetElapsedTime(started).TotalSeconds);
+        }
+
+        _metrics.DatabaseUp.RemoveLabelled(database);
+        _metrics.Leader.RemoveLabelled(database);
+    }
+
+    private async Task ObserveTakeOverAsync(DatabaseActor actor, CancellationToken stopped, long assignedAt)
+    {
+        try
+        {
+            await actor.FirstLease.WaitAsync(stopped);
+            _metrics.HandOvers.WithLabels("taken").Inc();
+            _metrics.HandOverDuration.WithLabels("taken").Observe(_time.GetElapsedTime(assignedAt).TotalSeconds);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped before it led: nothing was taken over.
+        }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private async Task<IReadOnlyList<string>?> ResolveDatabasesAsync(Func<Task<IReadOnlyList<string>>> resolve, CancellationToken cancellationToken)
     {
@@ -266,4 +403,6 @@ public sealed class JobRunner
     }
 
     private sealed record ServedDatabase(DatabaseActor Actor, CancellationTokenSource Stop, Task Task);
+
+    private sealed record ControlContext(QueueJobDatabases Resolver, RunnerLoop Loop, ConnectionBudget Budget, CancellationToken ActorsStop);
 }

@@ -76,4 +76,19 @@ internal static partial class RunnerLog
 
     [LoggerMessage(Level = LogLevel.Error, Message = "listing the server's databases failed; trying again in {RetrySeconds:0} s")]
     public static partial void DiscoveryFailed(ILogger logger, Exception exception, double retrySeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "db {Database}: handing over to another replica ({Writes} fenced writes in flight)")]
+    public static partial void HandingOver(ILogger logger, string database, int writes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "fleet: joined as replica slot {Slot}")]
+    public static partial void FleetJoined(ILogger logger, int slot);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "fleet: {Members} live replicas ({Slots}); this one (slot {Slot}) should lead {Assigned} of {Databases} databases")]
+    public static partial void FleetChanged(ILogger logger, int members, string slots, int slot, int assigned, int databases);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "fleet: all {Slots} replica slots are taken; trying again in {RetrySeconds:0} s")]
+    public static partial void FleetFull(ILogger logger, int slots, double retrySeconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "fleet: the membership session failed; keeping the databases led now, reconnecting in {RetrySeconds:0.0} s")]
+    public static partial void FleetFailed(ILogger logger, Exception exception, double retrySeconds);
 }

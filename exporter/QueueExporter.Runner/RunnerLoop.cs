@@ -20,7 +20,7 @@ internal sealed class RunnerLoop
     private const int SignalsPerSlice = 16;
 
     private readonly Channel<RunnerSignal> _signals = Channel.CreateUnbounded<RunnerSignal>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly JobScheduler _scheduler;
+    private readonly IJobScheduler _scheduler;
     private readonly Dispatcher _dispatcher;
     private readonly RunnerMetrics _metrics;
     private readonly TimeProvider _time;
@@ -30,7 +30,7 @@ internal sealed class RunnerLoop
     private readonly Dictionary<string, long> _epochs = new(StringComparer.Ordinal);
     private long _lastGaugeUpdate;
 
-    public RunnerLoop(JobScheduler scheduler, Dispatcher dispatcher, RunnerMetrics metrics, TimeProvider time, ILogger logger, int maxBatch)
+    public RunnerLoop(IJobScheduler scheduler, Dispatcher dispatcher, RunnerMetrics metrics, TimeProvider time, ILogger logger, int maxBatch)
     {
         _scheduler = scheduler;
         _dispatcher = dispatcher;

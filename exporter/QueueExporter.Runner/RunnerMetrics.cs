@@ -39,6 +39,16 @@ public sealed class RunnerMetrics
         DatabaseRestarts = factory.CreateCounter("queue_runner_database_restarts_total", "Times the work for a database failed unexpectedly and was restarted.", "database");
         SkippedRows = factory.CreateCounter("queue_runner_skipped_rows_total", "Distinct queue_job rows the runner could not schedule as stored (reason: null_uuid, bad_uuid, null_state, unknown_state) or kept with a clamped timestamp (clamped_timestamp).", "database", "reason");
         StaleSignals = factory.CreateCounter("queue_runner_stale_facts_dropped_total", "Facts read under a lease that had already ended, dropped by the runner loop.");
+        DatabasesLed = factory.CreateGauge("queue_runner_databases_led", "Databases whose leader lock this process holds now.");
+        DatabasesAssigned = factory.CreateGauge("queue_runner_databases_assigned", "Databases this process tries to lead: all it serves, or in a fleet its share.");
+        FleetReplicas = factory.CreateGauge("queue_runner_fleet_replicas", "Live replicas of the fleet as this one last saw them (0 when not in a fleet).");
+        FleetSlot = factory.CreateGauge("queue_runner_fleet_slot", "This replica's slot in the fleet; -1 when it is not a member (no fleet, joining, or its membership session failed).");
+        CapacityScope = factory.CreateGauge("queue_runner_capacity_scope", "1 for the scope channel capacities count in (runner: across the databases this process leads, as OCA's runner; database: per database).", "scope");
+        HandOvers = factory.CreateCounter("queue_runner_handovers_total", "Leadership hand-overs between fleet replicas (reason: released, an orderly hand-over of a database now assigned to another replica; taken, a newly assigned database this replica began to lead).", "reason");
+        HandOverDuration = factory.CreateHistogram(
+            "queue_runner_handover_duration_seconds",
+            "Duration of a hand-over: released, from the decision to the lock released; taken, from the assignment to the lease started.",
+            new HistogramConfiguration { LabelNames = ["reason"], Buckets = [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120] });
         var buildInfo = factory.CreateGauge("queue_runner_build_info", "Always 1; the version label names the running build.", "version");
         buildInfo.WithLabels(typeof(RunnerMetrics).Assembly.GetName().Version?.ToString(3) ?? "unknown").Set(1);
     }
@@ -72,4 +82,18 @@ public sealed class RunnerMetrics
     internal Counter SkippedRows { get; }
 
     internal Counter StaleSignals { get; }
+
+    internal Gauge DatabasesLed { get; }
+
+    internal Gauge DatabasesAssigned { get; }
+
+    internal Gauge FleetReplicas { get; }
+
+    internal Gauge FleetSlot { get; }
+
+    internal Gauge CapacityScope { get; }
+
+    internal Counter HandOvers { get; }
+
+    internal Histogram HandOverDuration { get; }
 }

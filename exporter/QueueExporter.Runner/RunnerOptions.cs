@@ -69,6 +69,21 @@ public sealed record RunnerOptions
     /// </summary>
     public int MaxConnections { get; init; } = 16;
 
+    /// <summary>
+    /// Whether this runner is one replica of a fleet that divides the databases among its members
+    /// (see docs/runner.md, "Running a fleet"); off, it tries to lead every database it serves, as OCA's does.
+    /// </summary>
+    public bool Fleet { get; init; }
+
+    /// <summary>The database on the server where fleet replicas hold their membership locks.</summary>
+    public string FleetDatabase { get; init; } = "postgres";
+
+    /// <summary>How often a fleet replica reads the live members (a dead replica's databases move within about twice this).</summary>
+    public TimeSpan FleetInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Over what channel capacities count running jobs: across this runner's databases (OCA's meaning) or per database.</summary>
+    public CapacityScope CapacityScope { get; init; } = CapacityScope.Runner;
+
     /// <summary>application_name of the runner's PostgreSQL sessions.</summary>
     public string ApplicationName { get; init; } = "queue-exporter-runner";
 
@@ -94,6 +109,17 @@ public sealed record RunnerOptions
         RequirePositive(RequeueDelayAfterConnectionError, "requeue delay after a connection error");
         RequirePositive(MaxRestartDelay, "max restart delay");
         RequirePositive(DiscoveryInterval, "discovery interval");
+        RequirePositive(FleetInterval, "fleet interval");
+        if (string.IsNullOrWhiteSpace(FleetDatabase))
+        {
+            throw new ArgumentException("fleet database must be named");
+        }
+
+        if (!Enum.IsDefined(CapacityScope))
+        {
+            throw new ArgumentException($"capacity scope must be runner or database, got {CapacityScope}");
+        }
+
         if (MaxConnections < 1)
         {
             throw new ArgumentException("max connections must be at least 1");

@@ -11,6 +11,7 @@ namespace QueueExporter.QueueJob.Connection;
 public sealed class QueueJobDatabases
 {
     private const string ListDatabasesSql = "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname";
+    private const int ParallelChecks = 4;
     private const string HasTableSql = "SELECT to_regclass('queue_job') IS NOT NULL";
 
     private readonly DatabaseEndpoint _endpoint;
@@ -41,6 +42,22 @@ public sealed class QueueJobDatabases
         return await DiscoverAsync(cancellationToken);
     }
 
+    private async Task<bool> HasQueueJobAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(_endpoint.WithDatabase(name).ToConnectionString(_applicationName, pooling: false));
+            await connection.OpenAsync(cancellationToken);
+            return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(HasTableSql, cancellationToken: cancellationToken));
+        }
+        catch (NpgsqlException)
+        {
+            // A database we may not enter, or one dropped or restarting meanwhile, is skipped now
+            // and found again by the next discovery if it has queue_job.
+            return false;
+        }
+    }
+
     /// <summary>Every database on the server that has a queue_job table.</summary>
     /// <param name="cancellationToken">Stops the discovery.</param>
     /// <param name="known">Databases already known to have the table: kept while they exist, without connecting to them again.</param>
@@ -53,31 +70,14 @@ public sealed class QueueJobDatabases
             candidates = (await maintenance.QueryAsync<string>(new CommandDefinition(ListDatabasesSql, cancellationToken: cancellationToken))).ToList();
         }
 
-        var found = new List<string>();
-        foreach (var name in candidates)
-        {
-            if (known?.Contains(name) == true)
-            {
-                found.Add(name);
-                continue;
-            }
-
-            try
-            {
-                await using var connection = new NpgsqlConnection(_endpoint.WithDatabase(name).ToConnectionString(_applicationName, pooling: false));
-                await connection.OpenAsync(cancellationToken);
-                if (await connection.ExecuteScalarAsync<bool>(new CommandDefinition(HasTableSql, cancellationToken: cancellationToken)))
-                {
-                    found.Add(name);
-                }
-            }
-            catch (NpgsqlException)
-            {
-                // A database we may not enter, or one dropped or restarting meanwhile, is skipped now
-                // and found again by the next discovery if it has queue_job.
-            }
-        }
-
+        // Checking a database means a connection to it: a few at once, so that a server with hundreds of
+        // databases is listed in seconds without a burst of connections beside Odoo's.
+        var hasTable = new bool[candidates.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, candidates.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = ParallelChecks, CancellationToken = cancellationToken },
+            async (i, token) => hasTable[i] = known?.Contains(candidates[i]) == true || await HasQueueJobAsync(candidates[i], token));
+        var found = candidates.Where((_, i) => hasTable[i]).ToList();
         return found;
     }
 }

@@ -22,7 +22,7 @@ namespace QueueExporter.Runner.Channels;
 /// Each pick costs O(channels + log n): one walk down the (configuration-sized) channel tree comparing
 /// heap heads, then one heap removal. No operation scans jobs, except forgetting a whole database.
 /// </summary>
-public sealed class JobScheduler
+public sealed class JobScheduler : IJobScheduler
 {
     private readonly ChannelTree _tree;
     private readonly TimeProvider _time;

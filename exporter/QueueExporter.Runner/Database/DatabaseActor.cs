@@ -32,7 +32,9 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Channel<DatabaseRequest> _inbox = Channel.CreateUnbounded<DatabaseRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly DatabaseRequestConsumer _consumer;
+    private readonly TrackedRunnerStore _store;
     private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _firstLease = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Lease? _lease;
     private DatabaseHealth _health;
     private CancellationTokenSource? _session;
@@ -42,20 +44,20 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
     {
         _database = database;
         _options = options;
-        Store = store;
+        _store = new TrackedRunnerStore(store);
         _loop = loop;
         _metrics = metrics;
         _time = time;
         _logger = logger;
         _health = new DatabaseHealth(DatabaseStatus.Starting, "connecting", time.GetUtcNow());
-        _consumer = new DatabaseRequestConsumer(database, options.Endpoint.WithDatabase(database), store, _inbox.Reader, loop, metrics, logger);
+        _consumer = new DatabaseRequestConsumer(database, options.Endpoint.WithDatabase(database), _store, _inbox.Reader, loop, metrics, logger);
         _metrics.Leader.WithLabels(database).Set(0);
         _metrics.DatabaseUp.WithLabels(database).Set(0);
     }
 
     public string Database => _database;
 
-    public IRunnerStore Store { get; }
+    public IRunnerStore Store => _store;
 
     public Lease? CurrentLease => Volatile.Read(ref _lease);
 
@@ -64,6 +66,9 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
 
     /// <summary>Completes once the first attempt at the leader lock has been made (databases are locked in sorted order).</summary>
     public Task FirstAttempt => _firstAttempt.Task;
+
+    /// <summary>Completes when this actor first leads the database.</summary>
+    public Task FirstLease => _firstLease.Task;
 
     public void RequestReread(IReadOnlyCollection<string> uuids) => _inbox.Writer.TryWrite(new RereadRequest(uuids));
 
@@ -84,6 +89,27 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
                 // That session has ended already, and its lease with it.
             }
         }
+    }
+
+    /// <summary>
+    /// The first half of an orderly hand-over to another replica: ends the lease here (the loop forgets the
+    /// database and dispatches nothing more from it), then waits, at most <paramref name="patience"/>, for
+    /// the fenced writes already in flight to finish. The caller then stops the actor, which closes the
+    /// session and so releases the lock for the next leader. Returns whether this runner was leading.
+    /// </summary>
+    public async Task<bool> HandOverAsync(TimeSpan patience, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _lease, null) is not { } lease)
+        {
+            return false;
+        }
+
+        _metrics.Leader.WithLabels(_database).Set(0);
+        _metrics.DatabasesLed.Dec();
+        _loop.TryWrite(new DatabaseReleased(_database, lease.Epoch));
+        RunnerLog.HandingOver(_logger, _database, _store.WritesInFlight);
+        await _store.WhenIdleAsync().WaitAsync(patience, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return true;
     }
 
     /// <summary>Runs until <paramref name="stop"/> is cancelled; never throws (failures restart the session).</summary>
@@ -122,7 +148,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
         _firstAttempt.TrySetResult();
     }
 
-    public ValueTask DisposeAsync() => Store.DisposeAsync();
+    public ValueTask DisposeAsync() => _store.DisposeAsync();
 
     private async Task RunSessionAsync(CancellationTokenSource session)
     {
@@ -195,7 +221,9 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
             Volatile.Write(ref _lease, lease);
             _loop.TryWrite(new LeaseStarted(_database, lease.Epoch));
             _metrics.Leader.WithLabels(_database).Set(1);
+            _metrics.DatabasesLed.Inc();
             SetHealth(DatabaseStatus.Leading, "");
+            _firstLease.TrySetResult();
             return true;
         }
         finally
@@ -209,6 +237,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
         if (Interlocked.Exchange(ref _lease, null) is { } lease)
         {
             _metrics.Leader.WithLabels(_database).Set(0);
+            _metrics.DatabasesLed.Dec();
             _loop.TryWrite(new DatabaseReleased(_database, lease.Epoch));
             SetHealth(DatabaseStatus.Disconnected, "the leader session closed; reconnecting");
         }

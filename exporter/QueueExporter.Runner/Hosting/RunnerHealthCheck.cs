@@ -28,6 +28,13 @@ internal sealed class RunnerHealthCheck(JobRunner runner) : IHealthCheck
             lines.Append("discovery: failed: ").Append(failure).Append('\n');
         }
 
+        if (runner.FleetStatus is { } fleet)
+        {
+            // Not a member: the databases led here stay led, but the fleet cannot rebalance around this replica.
+            healthy &= runner.IsFleetMember;
+            lines.Append("fleet: ").Append(fleet).Append('\n');
+        }
+
         foreach (var (database, (served, status, reason)) in runner.DatabaseHealth.OrderBy(d => d.Key, StringComparer.Ordinal))
         {
             healthy &= served;

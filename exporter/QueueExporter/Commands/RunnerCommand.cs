@@ -41,6 +41,10 @@ internal static class RunnerCommand
         var discoveryInterval = DurationOption.Create("--discovery-interval", "Time between listings of the server's databases when no database is named: new ones are served, gone ones stopped, without a restart.", TimeSpan.FromSeconds(60));
         var poolSize = new Option<int>("--max-connections-per-database") { Description = "Pooled connections per database at most, beside its one listening session; idle ones close after 5 s, so a database at rest holds one connection.", DefaultValueFactory = _ => 4 };
         var maxConnections = new Option<int>("--max-connections") { Description = "Pooled connections in use at once across all databases, beside one listening session per database (default fits beside Odoo under PostgreSQL's max_connections = 100).", DefaultValueFactory = _ => 16 };
+        var fleet = new Option<bool>("--fleet") { Description = "Run as one replica of a fleet: replicas pointed at the same server divide its databases among themselves (membership through advisory locks in --fleet-database), and take over a dead replica's share. See docs/runner.md, \"Running a fleet\"." };
+        var fleetDatabase = new Option<string>("--fleet-database") { Description = "Database where fleet replicas hold their membership locks (every replica must name the same one).", DefaultValueFactory = _ => "postgres" };
+        var fleetInterval = DurationOption.Create("--fleet-interval", "Time between reads of the fleet's live replicas; a dead replica's databases are led again within about twice this plus --standby-retry-interval.", TimeSpan.FromSeconds(5));
+        var capacityScope = new Option<string>("--capacity-scope") { Description = "What channel capacities count: runner (across every database this runner leads, as OCA's runner) or database (each database gets the capacities for itself, whichever replica leads it).", DefaultValueFactory = _ => "runner" };
         var logFormat = new Option<string>("--log-format")
         {
             Description = $"Console log format: {string.Join(", ", LoggingSetup.Formats)} (odoo: Odoo's own line format and OCA's logger names, for existing log tooling).",
@@ -53,7 +57,7 @@ internal static class RunnerCommand
         database.AddTo(command);
         metrics.AddTo(command);
         web.AddTo(command);
-        foreach (var option in (Option[])[channels, workerUrl, authUser, authPassword, listen, rescueTimeout, deadJobGrace, rescueInterval, safetyPoll, httpTimeout, standbyRetry, stopGrace, discoveryInterval, poolSize, maxConnections, logFormat, logLevel])
+        foreach (var option in (Option[])[channels, workerUrl, authUser, authPassword, listen, rescueTimeout, deadJobGrace, rescueInterval, safetyPoll, httpTimeout, standbyRetry, stopGrace, discoveryInterval, poolSize, maxConnections, fleet, fleetDatabase, fleetInterval, capacityScope, logFormat, logLevel])
         {
             command.Options.Add(option);
         }
@@ -80,6 +84,10 @@ internal static class RunnerCommand
                     DiscoveryInterval = parse.GetValue(discoveryInterval),
                     MaxPoolSizePerDatabase = AtLeastOne(parse.GetValue(poolSize), "--max-connections-per-database"),
                     MaxConnections = AtLeastOne(parse.GetValue(maxConnections), "--max-connections"),
+                    Fleet = parse.GetValue(fleet),
+                    FleetDatabase = parse.GetValue(fleetDatabase) is { Length: > 0 } coordination && !string.IsNullOrWhiteSpace(coordination) ? coordination : throw new ArgumentException("--fleet-database must name a database"),
+                    FleetInterval = parse.GetValue(fleetInterval),
+                    CapacityScope = ParseCapacityScope(parse.GetValue(capacityScope)),
                 };
                 try
                 {
@@ -157,6 +165,13 @@ internal static class RunnerCommand
             ? built
             : throw new ArgumentException($"ODOO_QUEUE_JOB_SCHEME/HOST do not make a URL: '{scheme}://{host}'");
     }
+
+    private static CapacityScope ParseCapacityScope(string? value) => value switch
+    {
+        "runner" => CapacityScope.Runner,
+        "database" => CapacityScope.Database,
+        _ => throw new ArgumentException($"--capacity-scope must be runner or database, got '{value}'"),
+    };
 
     private static int AtLeastOne(int value, string option) =>
         value >= 1 ? value : throw new ArgumentException($"{option} must be at least 1, got {value}");

@@ -58,7 +58,7 @@ internal sealed class FlowRig : IAsyncDisposable
     {
         var probe = new ArrivalProbe();
         var finisher = runJobs ? null : new StandInFinisher(cluster.ConnectionString(database, BenchmarkCluster.WorkerRole), probe);
-        var worker = await StartWorkerAsync(cluster, database, probe, finisher);
+        var worker = await StartWorkerAsync(cluster, [database], probe, finisher);
         var workerUrl = new Uri(worker.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var runner = new JobRunner(
             new RunnerOptions
@@ -105,13 +105,14 @@ internal sealed class FlowRig : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private static async Task<WebApplication> StartWorkerAsync(BenchmarkCluster cluster, string database, ArrivalProbe probe, StandInFinisher? finisher)
+    /// <summary>Our real worker for <paramref name="databases"/> behind <paramref name="probe"/> (or a stand-in that hands jobs to <paramref name="finisher"/>).</summary>
+    internal static async Task<WebApplication> StartWorkerAsync(BenchmarkCluster cluster, IReadOnlyList<string> databases, ArrivalProbe probe, StandInFinisher? finisher)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
         builder.Services.AddQueueJobWorker(
-            new WorkerOptions { Endpoint = cluster.Endpoint(database, BenchmarkCluster.WorkerRole), Databases = [database], Listen = "127.0.0.1:0" },
+            new WorkerOptions { Endpoint = cluster.Endpoint(databases[0], BenchmarkCluster.WorkerRole), Databases = databases, Listen = "127.0.0.1:0" },
             Metrics.NewCustomRegistry(),
             handlers => handlers.Register($"{ModelName}.{MethodName}", (_, _) => Task.FromResult<string?>(null)));
         var app = builder.Build();

@@ -17,7 +17,7 @@ public sealed class BenchmarkHarnessSmokeTests
         var json = Path.Combine(Path.GetTempPath(), $"qe-bench-smoke-{Guid.NewGuid():N}.json");
         try
         {
-            var (exitCode, output) = await RunHarnessAsync(["all", "--quick", "--json", json], TimeSpan.FromMinutes(4));
+            var (exitCode, output) = await RunHarnessAsync(["all", "--quick", "--json", json], TimeSpan.FromMinutes(6));
 
             Assert.True(exitCode == 0, $"the harness failed (exit {exitCode}):\n{output}");
             Assert.Contains("all finished", output, StringComparison.Ordinal);
@@ -34,6 +34,7 @@ public sealed class BenchmarkHarnessSmokeTests
             Assert.All(throughputRatios, ratio => Assert.True(ratio > 0, "a throughput ratio is not positive"));
             Assert.InRange(Value("burst", "commit → first runjob request"), 0, Value("burst", "commit → last runjob request"));
             Assert.True(Value("latency", "commit → runjob request p50 (durable)") > 0);
+            Assert.True(Value("fleet", "completed jobs/s, 3 replica(s)") > 0);
             Assert.True(Value("latency", "commit → runjob request p99 (durable)") >= Value("latency", "commit → runjob request p50 (durable)"));
             Assert.True(Value("memory", "retained managed heap per pending job") > 16, "a scheduled job cannot take less than an object header");
             Assert.True(Value("memory", "load time") > 0);

@@ -69,7 +69,7 @@ public sealed class LockFlappingTests(ITestOutputHelper output)
     }
 
     /// <summary>Most handler runs in progress at one instant (a run that never ended counts until now).</summary>
-    private static (int Peak, DateTimeOffset At) PeakConcurrency(IReadOnlyList<JobExecution> runs)
+    internal static (int Peak, DateTimeOffset At) PeakConcurrency(IReadOnlyList<JobExecution> runs)
     {
         var now = DateTimeOffset.UtcNow;
         // Ends sort before starts at the same instant: a job finishing as the next starts is not an overlap.
