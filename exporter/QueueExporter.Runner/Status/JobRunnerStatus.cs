@@ -24,6 +24,8 @@ internal sealed class JobRunnerStatus(JobRunner runner, TimeProvider time) : IRu
             databases,
             channels,
             runner.RecentDispatches.Last,
-            runner.RecentDispatches.Failures);
+            runner.RecentDispatches.Failures,
+            runner.FleetStatus,
+            runner.IsFleetMember);
     }
 }

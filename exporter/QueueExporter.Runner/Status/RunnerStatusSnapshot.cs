@@ -10,6 +10,8 @@ namespace QueueExporter.Runner.Status;
 /// <param name="Channels">Each channel, by name.</param>
 /// <param name="LastDispatches">The last runjob calls, newest first.</param>
 /// <param name="LastFailures">The last failed runjob calls, newest first.</param>
+/// <param name="Fleet">In a fleet, this replica's membership in one line; null outside a fleet.</param>
+/// <param name="FleetMember">Whether this replica is a current member of its fleet (true outside a fleet).</param>
 public sealed record RunnerStatusSnapshot(
     DateTimeOffset At,
     string Version,
@@ -19,4 +21,6 @@ public sealed record RunnerStatusSnapshot(
     IReadOnlyList<DatabaseSnapshot> Databases,
     IReadOnlyList<ChannelSnapshot> Channels,
     IReadOnlyList<DispatchRecord> LastDispatches,
-    IReadOnlyList<DispatchRecord> LastFailures);
+    IReadOnlyList<DispatchRecord> LastFailures,
+    string? Fleet = null,
+    bool FleetMember = true);

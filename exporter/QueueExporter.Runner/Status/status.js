@@ -54,6 +54,10 @@
     if (!s.loopAlive) problems.push("scheduling loop not running");
     if (s.starting) problems.push("starting: not every database tried yet");
     if (s.discoveryFailure) problems.push("database discovery failed: " + s.discoveryFailure);
+    if (!s.fleetMember) problems.push("fleet: " + s.fleet);
+    const fleet = document.getElementById("fleet");
+    fleet.hidden = !s.fleet;
+    fleet.textContent = s.fleet ? "Fleet: " + s.fleet : "";
     s.databases.forEach(function (d) { if (!d.served) problems.push(d.name + " not served"); });
     const summary = document.getElementById("summary");
     summary.textContent = problems.length === 0

@@ -100,7 +100,7 @@ internal static class FleetScenario
                 $"{replicas} replicas divide {names.Count} databases");
             Console.WriteLine($"  fleet: {replicas} replica(s) lead {string.Join(" / ", runners.Select(r => r.Leadership.Count(l => l.Value)))}");
 
-            var perDatabase = settings.Quick ? 20 : 400;
+            var perDatabase = settings.Quick ? 20 : 100;
             var total = perDatabase * names.Count;
             probe.Reset();
             var done = probe.CompletedAtLeastAsync(total);
