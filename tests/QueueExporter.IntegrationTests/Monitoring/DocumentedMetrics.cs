@@ -63,6 +63,8 @@ internal static class DocumentedMetrics
         "queue_job_function_duration_seconds",
         "queue_job_scrape_duration_seconds",
         "queue_job_scrape_errors_total",
+        "queue_job_scrape_period_seconds",
+        "queue_job_scrape_monitoring_index",
         "queue_job_exporter_build_info",
         "queue_job_log_lines_total",
         "queue_job_log_events_total",
