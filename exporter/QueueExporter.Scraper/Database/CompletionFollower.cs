@@ -159,6 +159,7 @@ public sealed partial class CompletionFollower : IAsyncDisposable
             var changes = _tracker.ObserveChanges(chunk, rows);
             _metrics.RecordCompletions(_database, changes.Completions, _clock.GetUtcNow());
             _metrics.RecordExits(_database, changes.Exits, _clock.GetUtcNow());
+            _metrics.RecordRetries(_database, changes.Retries, _clock.GetUtcNow());
         }
     }
 

@@ -45,6 +45,8 @@ public sealed class ScraperMetrics
     private readonly Counter _failures;
     private readonly Counter _functionCompleted;
     private readonly Histogram _functionDuration;
+    private readonly Histogram _functionLatency;
+    private readonly Counter _retries;
     private readonly Gauge _runnerSessions;
     private readonly Gauge _up;
     private readonly Gauge _lastSuccess;
@@ -102,6 +104,14 @@ public sealed class ScraperMetrics
             "queue_job_function_duration_seconds",
             "Execution time of jobs that reached done, by model_name.method_name (bounded; the rest are other).",
             new HistogramConfiguration { LabelNames = ["database", "function"], Buckets = DurationBuckets });
+        _functionLatency = factory.CreateHistogram(
+            "queue_job_function_latency_seconds",
+            "Time from date_created to date_done of jobs that reached done (queueing, waiting and running), by model_name.method_name (bounded; the rest are other).",
+            new HistogramConfiguration { LabelNames = ["database", "function"], Buckets = WaitBuckets });
+        _retries = factory.CreateCounter(
+            "queue_job_retries_total",
+            "Increases of the retry counter of jobs the exporter follows (a job postponed for a retry), since the exporter started.",
+            "database", "channel");
         _runnerSessions = factory.CreateGauge("queue_job_runner_sessions", "Database sessions of a job runner: holders of the runner leader lock, or sessions listening on queue_job.", "database");
         _up = factory.CreateGauge("queue_job_scrape_up", "1 when the last refresh of the database succeeded, else 0 (the gauges keep their last values).", "database");
         _lastSuccess = factory.CreateGauge("queue_job_scrape_last_success_timestamp_seconds", "Unix time of the last successful refresh of the database: the age of its gauges is time() minus this.", "database");
@@ -221,6 +231,11 @@ public sealed class ScraperMetrics
                     {
                         _functionDuration.WithLabels(database, function).Observe(functionDuration);
                     }
+
+                    if (completion.LatencySeconds is { } latency)
+                    {
+                        _functionLatency.WithLabels(database, function).Observe(latency);
+                    }
                 }
 
                 if (completion.ExceptionLabel is { } exception)
@@ -252,6 +267,27 @@ public sealed class ScraperMetrics
             foreach (var exit in exits)
             {
                 series.Counts.AddCompletion(series.Counts.LabelFor(exit.Channel, now), exit.State, -1);
+            }
+
+            Render(database, series, expired);
+        }
+    }
+
+    /// <summary>Counts retries per channel, read at <paramref name="now"/>.</summary>
+    public void RecordRetries(string database, IReadOnlyDictionary<string, int>? retries, DateTimeOffset now)
+    {
+        if (retries is null || retries.Count == 0)
+        {
+            return;
+        }
+
+        var series = SeriesOf(database);
+        lock (series)
+        {
+            var expired = series.Counts.ExpireIdle(now);
+            foreach (var (channel, count) in retries)
+            {
+                _retries.WithLabels(database, series.Counts.LabelFor(channel, now)).Inc(count);
             }
 
             Render(database, series, expired);
@@ -328,6 +364,7 @@ public sealed class ScraperMetrics
 
         _duration.RemoveLabelled(database, label);
         _wait.RemoveLabelled(database, label);
+        _retries.RemoveLabelled(database, label);
         foreach (var exception in series.ExceptionsOf(label))
         {
             _failures.RemoveLabelled(database, label, exception);

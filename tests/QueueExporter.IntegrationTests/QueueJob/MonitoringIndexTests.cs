@@ -26,8 +26,8 @@ public sealed class MonitoringIndexTests
         var schema = await SchemaDetector.DetectAsync(connection, CancellationToken.None);
         Assert.True(schema.HasMonitoringIndex);
         // The planner must be able to prove that the refresh's states imply the index's predicate,
-        // with the states passed as a parameter exactly as the scraper passes them. A small table
-        // would rather be read whole, so table scans are switched off for this session.
+        // with the states passed as a parameter exactly as the scraper passes them, and find every
+        // column it reads in the index.
         await using (var fill = new NpgsqlCommand(
             """
             INSERT INTO queue_job (uuid, state, channel, date_created)
@@ -39,8 +39,10 @@ public sealed class MonitoringIndexTests
             await fill.ExecuteNonQueryAsync();
         }
 
-        // As autovacuum leaves a table: analysed, visibility map set (VACUUM runs outside a transaction block, alone).
-        foreach (var sql in (string[])["VACUUM ANALYZE queue_job", "SET enable_seqscan = off", "SET enable_bitmapscan = off"])
+        // As autovacuum leaves a table: analysed, visibility map set (VACUUM runs outside a transaction
+        // block, alone). On so small a table the stock state index costs about the same, so it goes:
+        // what is tested is that the planner can use the monitoring index, not which of two it prefers.
+        foreach (var sql in (string[])["VACUUM ANALYZE queue_job", "DROP INDEX queue_job_state_index", "SET enable_seqscan = off", "SET enable_bitmapscan = off"])
         {
             await using var command = new NpgsqlCommand(sql, connection);
             await command.ExecuteNonQueryAsync();
