@@ -49,6 +49,7 @@ public sealed partial class DatabaseStateRefresher : IAsyncDisposable
         _clock = clock;
         _logger = logger;
         _dataSource = NpgsqlDataSource.Create(ScrapeConnections.For(endpoint, database, options.StatementTimeout));
+        _period = options.RefreshInterval;
     }
 
     /// <summary>The schema detected at the last successful connection, or null.</summary>
@@ -60,7 +61,6 @@ public sealed partial class DatabaseStateRefresher : IAsyncDisposable
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        _period = _options.RefreshInterval;
         await PeriodicRefresh.RunAsync(_options.RefreshInterval, _clock, RefreshAsync, cancellationToken, OnPeriod);
     }
 
