@@ -35,6 +35,21 @@ internal sealed record BenchmarkSettings(bool Quick)
 
     public int TransactionJobs => Quick ? 150 : 1_000;
 
+    /// <summary>Rows of the large queue_job table of the scrape scenario (1 % failed, the active set at its end).</summary>
+    public int ScrapeLargeRows => Quick ? 20_000 : 10_000_000;
+
+    /// <summary>Rows of the small table of the scrape scenario (the same active set).</summary>
+    public int ScrapeSmallRows => Quick ? 4_000 : 100_000;
+
+    /// <summary>Unfinished jobs of both tables: wait_dependencies, pending, enqueued and started.</summary>
+    public int ScrapeActiveJobs => Quick ? 1_000 : 30_000;
+
+    /// <summary>Pending jobs added to the large table for the backlog case.</summary>
+    public int ScrapeBacklog => Quick ? 3_000 : 300_000;
+
+    /// <summary>Calls of each measured query per case (after one warm-up).</summary>
+    public int ScrapeCalls => Quick ? 2 : 5;
+
     /// <summary>Upper bound of any wait for jobs to finish; a scenario that hits it reports what it saw and fails.</summary>
     public TimeSpan DrainTimeout => Quick ? TimeSpan.FromSeconds(30) : TimeSpan.FromMinutes(3);
 }

@@ -14,7 +14,7 @@ internal sealed class FigureTable
     public void Add(Figure figure)
     {
         _figures.Add(figure);
-        Console.WriteLine($"  {figure.Scenario}: {figure.Name} = {Format(figure.Value)} {figure.Unit}" + (figure.Ratio is { } r ? $" ({Format(r)}× ceiling)" : ""));
+        Console.WriteLine($"  {figure.Scenario}: {figure.Name} = {Format(figure.Value)} {figure.Unit}" + (figure.Ratio is { } r ? $" ({Format(r)}×; {figure.Reference})" : ""));
     }
 
     public double? Find(string scenario, string name) =>

@@ -29,13 +29,15 @@ public sealed class QueueJobSchema
         string database,
         IReadOnlyDictionary<string, string> columnTypes,
         bool hasNotifyTrigger,
-        bool hasLockTable)
+        bool hasLockTable,
+        bool hasMonitoringIndex = false)
     {
         ArgumentNullException.ThrowIfNull(columnTypes);
         Database = database;
         ColumnTypes = columnTypes.ToFrozenDictionary(StringComparer.Ordinal);
         HasNotifyTrigger = hasNotifyTrigger;
         HasLockTable = hasLockTable;
+        HasMonitoringIndex = hasMonitoringIndex;
         Shape = Classify(ColumnTypes);
         States = Shape is QueueJobShape.Odoo12Old or QueueJobShape.Odoo12 or QueueJobShape.Odoo13 ? JobStates.Classic : JobStates.All;
         Unavailable = DescribeUnavailable();
@@ -58,6 +60,9 @@ public sealed class QueueJobSchema
 
     /// <summary>Whether <c>queue_job_lock</c> exists (dead-job detection by row locks, 2025+).</summary>
     public bool HasLockTable { get; }
+
+    /// <summary>Whether the optional, valid <see cref="SchemaInstaller.MonitoringIndexName"/> exists (an index-only refresh for the scraper).</summary>
+    public bool HasMonitoringIndex { get; }
 
     /// <summary>Whether records/args/kwargs are jsonb (18.0) rather than text.</summary>
     public bool ArgumentsAreJsonb => ColumnTypes.TryGetValue("args", out var type) && type == "jsonb";

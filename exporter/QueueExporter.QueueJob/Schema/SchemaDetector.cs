@@ -24,6 +24,14 @@ public static class SchemaDetector
 
     private const string LockTableSql = "SELECT to_regclass('queue_job_lock') IS NOT NULL";
 
+    // By name, on this queue_job table, and valid: an interrupted concurrent build leaves an
+    // invalid index that the planner never uses.
+    private const string MonitoringIndexSql = """
+        SELECT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_index i
+            WHERE i.indexrelid = to_regclass(@name) AND i.indrelid = to_regclass('queue_job') AND i.indisvalid)
+        """;
+
     /// <summary>Detects the schema of the database <paramref name="connection"/> is open on.</summary>
     /// <exception cref="QueueJobTableMissingException">When the database has no queue_job table.</exception>
     public static async Task<QueueJobSchema> DetectAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
@@ -38,7 +46,9 @@ public static class SchemaDetector
 
         var hasTrigger = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(TriggerSql, cancellationToken: cancellationToken));
         var hasLockTable = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(LockTableSql, cancellationToken: cancellationToken));
-        return new QueueJobSchema(connection.Database, columns, hasTrigger, hasLockTable);
+        var hasMonitoringIndex = await connection.ExecuteScalarAsync<bool>(
+            new CommandDefinition(MonitoringIndexSql, new { name = SchemaInstaller.MonitoringIndexName }, cancellationToken: cancellationToken));
+        return new QueueJobSchema(connection.Database, columns, hasTrigger, hasLockTable, hasMonitoringIndex);
     }
 
     private static string NormaliseType(string type) => type switch

@@ -10,13 +10,21 @@ namespace QueueExporter.Scraper.Database;
 /// done and cancelled rows (millions, kept 30 days) and failed rows (never deleted by OCA) are
 /// counted by <see cref="TerminalTotalsQuery"/> on its own slow loop.
 /// </summary>
+/// <remarks>
+/// Without the optional monitoring index the query must be a bitmap scan of the state index: the
+/// plan PostgreSQL 15 otherwise prefers, a plain index scan, walks the heap once per state, four
+/// times over the unfinished jobs' pages (measured: 6,000 blocks instead of 1,700 for 30,000
+/// unfinished jobs). With the index it is an index-only scan, which turning plain index scans
+/// off would also penalise, so the setting follows the index, per session, before each read.
+/// </remarks>
 public static class ActiveStatesQuery
 {
     /// <summary>States read on every refresh (those a table's version has, see <see cref="StatesOf"/>).</summary>
     public static readonly IReadOnlyList<string> ActiveStates =
         [JobStates.WaitDependencies, JobStates.Pending, JobStates.Enqueued, JobStates.Started];
 
-    private const string Sql = """
+    // Internal for the test that checks the optional monitoring index serves it as an index-only scan.
+    internal const string Sql = """
         SELECT coalesce(channel, 'root') AS channel,
                state,
                count(*) AS jobs,
@@ -37,14 +45,24 @@ public static class ActiveStatesQuery
         return [.. ActiveStates.Where(schema.States.Contains)];
     }
 
-    /// <summary>Reads the counts; <paramref name="now"/> decides which pending jobs are runnable.</summary>
+    /// <summary>
+    /// Reads the counts; <paramref name="now"/> decides which pending jobs are runnable;
+    /// <paramref name="monitoringIndex"/> says whether the table has the optional index.
+    /// </summary>
     public static async Task<IReadOnlyList<JobStateCount>> ReadAsync(
         NpgsqlConnection connection,
         IReadOnlyList<string> states,
         DateTimeOffset now,
+        bool monitoringIndex,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
+        await using (var plan = new NpgsqlCommand("SELECT set_config('enable_indexscan', @on, false)", connection))
+        {
+            plan.Parameters.AddWithValue("on", monitoringIndex ? "on" : "off");
+            await plan.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var command = new NpgsqlCommand(Sql, connection);
         command.Parameters.AddWithValue("states", states.ToArray());
         command.Parameters.AddWithValue("now", DbTime.ToDb(now));

@@ -25,7 +25,7 @@ public sealed class ChangedJobsQuery
         _byUuidSql = $"""
             SELECT uuid, state, coalesce(channel, 'root'), {Column("exc_name", "varchar")}, {Column("exec_time", "float8")},
                    date_created, eta, date_started, date_done, {Column("date_cancelled", "timestamp")},
-                   model_name || '.' || method_name
+                   model_name || '.' || method_name, {Column("retry", "int4")}
             FROM queue_job
             WHERE uuid = ANY(@uuids)
             """;
@@ -53,7 +53,8 @@ public sealed class ChangedJobsQuery
                 Time(reader, 7),
                 Time(reader, 8),
                 Time(reader, 9),
-                reader.IsDBNull(10) ? null : reader.GetString(10)));
+                reader.IsDBNull(10) ? null : reader.GetString(10),
+                reader.IsDBNull(11) ? null : reader.GetInt32(11)));
         }
 
         return rows;

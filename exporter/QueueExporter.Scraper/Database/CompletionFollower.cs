@@ -55,7 +55,8 @@ public sealed partial class CompletionFollower : IAsyncDisposable
         _clock = clock;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<CompletionFollower>();
-        _dataSource = NpgsqlDataSource.Create(ScrapeConnections.For(endpoint, database, options.StatementTimeout));
+        // Its reads select by many uuids or four states: bitmap scans read each page once.
+        _dataSource = NpgsqlDataSource.Create(ScrapeConnections.For(endpoint, database, options.StatementTimeout, bitmapScansOnly: true));
         _tracker = new CompletionTracker(
             clock.GetUtcNow(), new FirstSeenLabels(options.MaxExceptionLabels), functionLabels: new FirstSeenLabels(options.MaxFunctions));
     }
@@ -158,6 +159,7 @@ public sealed partial class CompletionFollower : IAsyncDisposable
             var changes = _tracker.ObserveChanges(chunk, rows);
             _metrics.RecordCompletions(_database, changes.Completions, _clock.GetUtcNow());
             _metrics.RecordExits(_database, changes.Exits, _clock.GetUtcNow());
+            _metrics.RecordRetries(_database, changes.Retries, _clock.GetUtcNow());
         }
     }
 

@@ -13,7 +13,9 @@ namespace QueueExporter.Scraper.Database;
 /// job was last seen active, or when it was never seen and completed after following began (a
 /// job inserted and finished between two reads); it does not count again while its terminal state
 /// is remembered unchanged. A job completed and requeued and completed again between two reads is
-/// counted once: the tracker sees states, not every transition.
+/// counted once: the tracker sees states, not every transition. Retries are the increases of a
+/// job's <c>retry</c> column between two reads of its row while it is remembered as active (OCA
+/// increments it each time a job is postponed for a retry); the first read of a job sets its base.
 /// </remarks>
 public sealed class CompletionTracker
 {
@@ -24,6 +26,7 @@ public sealed class CompletionTracker
     private readonly FirstSeenLabels _functionLabels;
     private readonly Dictionary<string, string> _activeStates = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _completedStates = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _retries = new(StringComparer.Ordinal);
     private readonly Queue<string> _completionOrder = new();
 
     /// <summary>Creates a tracker that counts completions from <paramref name="followingSince"/> on.</summary>
@@ -82,6 +85,7 @@ public sealed class CompletionTracker
         ArgumentNullException.ThrowIfNull(rows);
         var completions = new List<JobCompletion>();
         var exits = new List<JobStateExit>();
+        var retries = new Dictionary<string, int>(StringComparer.Ordinal);
         var found = new HashSet<string>(StringComparer.Ordinal);
         foreach (var row in rows)
         {
@@ -91,11 +95,23 @@ public sealed class CompletionTracker
                 exits.Add(new JobStateExit(row.Channel, completedState));
             }
 
+            if (row.Retry is { } retry && _retries.TryGetValue(row.Uuid, out var previous) && retry > previous)
+            {
+                retries[row.Channel] = retries.GetValueOrDefault(row.Channel) + (retry - previous);
+            }
+
             if (!JobStates.IsTerminal(row.State))
             {
                 Remember(row.Uuid, row.State);
+                if (row.Retry is { } current && _activeStates.ContainsKey(row.Uuid))
+                {
+                    _retries[row.Uuid] = current;
+                }
+
                 continue;
             }
+
+            _retries.Remove(row.Uuid);
 
             if (CountsAsCompletion(row))
             {
@@ -110,10 +126,11 @@ public sealed class CompletionTracker
             if (!found.Contains(uuid))
             {
                 _activeStates.Remove(uuid);
+                _retries.Remove(uuid);
             }
         }
 
-        return new TrackedChanges(completions, exits);
+        return new TrackedChanges(completions, exits, retries);
     }
 
     private bool CountsAsCompletion(JobRow row)
@@ -156,8 +173,11 @@ public sealed class CompletionTracker
             wait = Math.Max(0, (started - runnableSince).TotalSeconds);
         }
 
+        double? latency = row.State == JobStates.Done && row.DateDone is { } doneAt && row.DateCreated is { } createdAt
+            ? Math.Max(0, (doneAt - createdAt).TotalSeconds)
+            : null;
         var exception = row.State == JobStates.Failed ? _exceptionLabels.LabelFor(row.ExceptionName) : null;
-        return new JobCompletion(row.Channel, row.State, duration, wait, exception, _functionLabels.LabelFor(row.Function));
+        return new JobCompletion(row.Channel, row.State, duration, wait, exception, _functionLabels.LabelFor(row.Function), latency);
     }
 
     private void Remember(string uuid, string state)

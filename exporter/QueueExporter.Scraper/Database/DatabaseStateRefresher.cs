@@ -25,6 +25,7 @@ public sealed partial class DatabaseStateRefresher : IAsyncDisposable
     private QueueJobSchema? _schema;
     private string? _lastError;
     private bool _warnedAboutVisibility;
+    private TimeSpan _period;
 
     /// <summary>Creates the refresher; it connects on the first refresh.</summary>
     public DatabaseStateRefresher(
@@ -48,15 +49,36 @@ public sealed partial class DatabaseStateRefresher : IAsyncDisposable
         _clock = clock;
         _logger = logger;
         _dataSource = NpgsqlDataSource.Create(ScrapeConnections.For(endpoint, database, options.StatementTimeout));
+        _period = options.RefreshInterval;
     }
 
     /// <summary>The schema detected at the last successful connection, or null.</summary>
     public QueueJobSchema? Schema => _schema;
 
-    /// <summary>Refreshes now and then every <see cref="ScraperOptions.RefreshInterval"/> until cancelled.</summary>
+    /// <summary>
+    /// Refreshes now and then every <see cref="ScraperOptions.RefreshInterval"/> until cancelled,
+    /// less often while refreshes are slow (<see cref="RefreshPacing"/>).
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        await PeriodicRefresh.RunAsync(_options.RefreshInterval, _clock, RefreshAsync, cancellationToken);
+        await PeriodicRefresh.RunAsync(_options.RefreshInterval, _clock, RefreshAsync, cancellationToken, OnPeriod);
+    }
+
+    /// <summary>Publishes the period chosen after a refresh, and logs when it leaves or returns to the interval.</summary>
+    internal void OnPeriod(TimeSpan period)
+    {
+        _metrics.PublishRefreshPeriod(_database, period);
+        var interval = _options.RefreshInterval;
+        if (period > interval && _period == interval)
+        {
+            LogBackingOff(_logger, _database, period.TotalSeconds, interval.TotalSeconds);
+        }
+        else if (period == interval && _period > interval)
+        {
+            LogBackToInterval(_logger, _database, interval.TotalSeconds);
+        }
+
+        _period = period;
     }
 
     /// <summary>One refresh; returns whether the database could be read.</summary>
@@ -68,7 +90,7 @@ public sealed partial class DatabaseStateRefresher : IAsyncDisposable
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             var schema = _schema ??= await DetectAsync(connection, cancellationToken);
             var activeStates = ActiveStatesQuery.StatesOf(schema);
-            var counts = await ActiveStatesQuery.ReadAsync(connection, activeStates, _clock.GetUtcNow(), cancellationToken);
+            var counts = await ActiveStatesQuery.ReadAsync(connection, activeStates, _clock.GetUtcNow(), schema.HasMonitoringIndex, cancellationToken);
             // Ages are measured to the moment the answer arrived: a clock read before a slow query
             // would make every age look younger by the query's duration.
             var readAt = _clock.GetUtcNow();
@@ -106,6 +128,16 @@ public sealed partial class DatabaseStateRefresher : IAsyncDisposable
             LogUnavailable(_logger, _database, line);
         }
 
+        if (schema.HasMonitoringIndex)
+        {
+            LogMonitoringIndex(_logger, _database, SchemaInstaller.MonitoringIndexName);
+        }
+        else
+        {
+            LogNoMonitoringIndex(_logger, _database, SchemaInstaller.MonitoringIndexName);
+        }
+
+        _metrics.PublishMonitoringIndex(_database, schema.HasMonitoringIndex);
         return schema;
     }
 
@@ -142,6 +174,18 @@ public sealed partial class DatabaseStateRefresher : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "database {Database}: {Unavailable}")]
     private static partial void LogUnavailable(ILogger logger, string database, string unavailable);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "database {Database}: index {Index} present: unfinished counts and ages are read by an index-only scan")]
+    private static partial void LogMonitoringIndex(ILogger logger, string database, string index);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "database {Database}: no index {Index}: unfinished counts and ages are read through the state index and the table's pages; with a large backlog, `queue-exporter schema install --monitoring-index` makes them an index-only scan")]
+    private static partial void LogNoMonitoringIndex(ILogger logger, string database, string index);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "database {Database}: refreshes are slow; refreshing every {PeriodSeconds} s instead of every {IntervalSeconds} s (--interval) until they are fast again (queue_job_scrape_period_seconds)")]
+    private static partial void LogBackingOff(ILogger logger, string database, double periodSeconds, double intervalSeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "database {Database}: refreshes are fast again; refreshing every {IntervalSeconds} s")]
+    private static partial void LogBackToInterval(ILogger logger, string database, double intervalSeconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "database {Database} cannot be read: {Error}")]
     private static partial void LogRefreshFailed(ILogger logger, string database, string error);

@@ -7,10 +7,12 @@ namespace QueueExporter.Scraper.Database;
 /// <param name="WaitSeconds">From runnable (later of date_created and eta) to date_started, when known.</param>
 /// <param name="ExceptionLabel">For a failed job, the bounded exception label; else null.</param>
 /// <param name="FunctionLabel">The bounded <c>model_name.method_name</c> label; null when not known.</param>
+/// <param name="LatencySeconds">Of a done job, from date_created to date_done (queueing, waiting and running), when known.</param>
 public sealed record JobCompletion(
     string Channel,
     string State,
     double? DurationSeconds,
     double? WaitSeconds,
     string? ExceptionLabel,
-    string? FunctionLabel = null);
+    string? FunctionLabel = null,
+    double? LatencySeconds = null);

@@ -24,9 +24,17 @@ public sealed class ScraperMetrics
 
     private static readonly string[] TerminalStates = [JobStates.Done, JobStates.Failed, JobStates.Cancelled];
     // The two histograms per channel label are most of /metrics (a line per bucket, plus +Inf,
-    // sum and count): 13 buckets, about 1-5-10 per decade, keep 200 channels' series under 1 MB.
-    private static readonly double[] DurationBuckets = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 600, 1800, 3600];
-    private static readonly double[] WaitBuckets = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 600, 1800, 3600, 21600, 86400];
+    // sum and count): 8 buckets each keep 200 channels' series, with the label bounds, under 1 MB
+    // (ScraperMetricsBoundsTests). Coarse but enough for quantiles and for "how many over 1 min".
+    private static readonly double[] DurationBuckets = [0.01, 0.1, 1, 10, 60, 300, 1800, 3600];
+    private static readonly double[] WaitBuckets = [0.5, 5, 30, 60, 300, 1800, 3600, 86400];
+
+    /// <summary>
+    /// (channel, exception) pairs per database that keep the exception's name in
+    /// <c>queue_job_failures_total</c>; later pairs count under <c>exception="other"</c> in their
+    /// channel. Without it 200 channels × 21 exception labels could make 4,200 series.
+    /// </summary>
+    public const int MaxFailurePairs = 200;
 
     private readonly Gauge _jobs;
     private readonly Gauge _jobsEstimated;
@@ -37,11 +45,15 @@ public sealed class ScraperMetrics
     private readonly Counter _failures;
     private readonly Counter _functionCompleted;
     private readonly Histogram _functionDuration;
+    private readonly Histogram _functionLatency;
+    private readonly Counter _retries;
     private readonly Gauge _runnerSessions;
     private readonly Gauge _up;
     private readonly Gauge _lastSuccess;
     private readonly Gauge _scrapeDuration;
     private readonly Counter _scrapeErrors;
+    private readonly Gauge _monitoringIndex;
+    private readonly Gauge _refreshPeriod;
     private readonly int _maxChannels;
     private readonly TimeSpan _channelIdleTime;
     private readonly ConcurrentDictionary<string, DatabaseSeries> _databases = new(StringComparer.Ordinal);
@@ -95,11 +107,27 @@ public sealed class ScraperMetrics
             "queue_job_function_duration_seconds",
             "Execution time of jobs that reached done, by model_name.method_name (bounded; the rest are other).",
             new HistogramConfiguration { LabelNames = ["database", "function"], Buckets = DurationBuckets });
+        _functionLatency = factory.CreateHistogram(
+            "queue_job_function_latency_seconds",
+            "Time from date_created to date_done of jobs that reached done (queueing, waiting and running), by model_name.method_name (bounded; the rest are other).",
+            new HistogramConfiguration { LabelNames = ["database", "function"], Buckets = WaitBuckets });
+        _retries = factory.CreateCounter(
+            "queue_job_retries_total",
+            "Increases of the retry counter of jobs the exporter follows (a job postponed for a retry), since the exporter started.",
+            "database", "channel");
         _runnerSessions = factory.CreateGauge("queue_job_runner_sessions", "Database sessions of a job runner: holders of the runner leader lock, or sessions listening on queue_job.", "database");
         _up = factory.CreateGauge("queue_job_scrape_up", "1 when the last refresh of the database succeeded, else 0 (the gauges keep their last values).", "database");
         _lastSuccess = factory.CreateGauge("queue_job_scrape_last_success_timestamp_seconds", "Unix time of the last successful refresh of the database: the age of its gauges is time() minus this.", "database");
         _scrapeDuration = factory.CreateGauge("queue_job_scrape_duration_seconds", "Wall time of the last refresh of the database.", "database");
         _scrapeErrors = factory.CreateCounter("queue_job_scrape_errors_total", "Refreshes of the database that failed.", "database");
+        _refreshPeriod = factory.CreateGauge(
+            "queue_job_scrape_period_seconds",
+            "Time between two refreshes of the database: --interval, stretched while refreshes are slow (to four times the last refresh's duration, at most eight times --interval).",
+            "database");
+        _monitoringIndex = factory.CreateGauge(
+            "queue_job_scrape_monitoring_index",
+            "1 when the database has the optional queue_job_monitoring_index (schema install --monitoring-index), so the refresh is an index-only scan; else 0.",
+            "database");
         factory.CreateGauge("queue_job_exporter_build_info", "The exporter's version; always 1.", "version").WithLabels(version).Set(1);
     }
 
@@ -167,6 +195,12 @@ public sealed class ScraperMetrics
         }
     }
 
+    /// <summary>Publishes whether the database has the optional monitoring index (read when its schema is detected).</summary>
+    public void PublishMonitoringIndex(string database, bool present) => _monitoringIndex.WithLabels(database).Set(present ? 1 : 0);
+
+    /// <summary>Publishes the time from one refresh's start to the next's.</summary>
+    public void PublishRefreshPeriod(string database, TimeSpan period) => _refreshPeriod.WithLabels(database).Set(period.TotalSeconds);
+
     /// <summary>Publishes the number of runner sessions seen on the database.</summary>
     public void PublishRunnerSessions(string database, int sessions)
     {
@@ -206,12 +240,16 @@ public sealed class ScraperMetrics
                     {
                         _functionDuration.WithLabels(database, function).Observe(functionDuration);
                     }
+
+                    if (completion.LatencySeconds is { } latency)
+                    {
+                        _functionLatency.WithLabels(database, function).Observe(latency);
+                    }
                 }
 
                 if (completion.ExceptionLabel is { } exception)
                 {
-                    _failures.WithLabels(database, channel, exception).Inc();
-                    series.ExceptionsOf(channel).Add(exception);
+                    _failures.WithLabels(database, channel, series.FailureLabel(channel, exception)).Inc();
                 }
             }
 
@@ -238,6 +276,27 @@ public sealed class ScraperMetrics
             foreach (var exit in exits)
             {
                 series.Counts.AddCompletion(series.Counts.LabelFor(exit.Channel, now), exit.State, -1);
+            }
+
+            Render(database, series, expired);
+        }
+    }
+
+    /// <summary>Counts retries per channel, read at <paramref name="now"/>.</summary>
+    public void RecordRetries(string database, IReadOnlyDictionary<string, int>? retries, DateTimeOffset now)
+    {
+        if (retries is null || retries.Count == 0)
+        {
+            return;
+        }
+
+        var series = SeriesOf(database);
+        lock (series)
+        {
+            var expired = series.Counts.ExpireIdle(now);
+            foreach (var (channel, count) in retries)
+            {
+                _retries.WithLabels(database, series.Counts.LabelFor(channel, now)).Inc(count);
             }
 
             Render(database, series, expired);
@@ -316,12 +375,13 @@ public sealed class ScraperMetrics
 
         _duration.RemoveLabelled(database, label);
         _wait.RemoveLabelled(database, label);
+        _retries.RemoveLabelled(database, label);
         foreach (var exception in series.ExceptionsOf(label))
         {
             _failures.RemoveLabelled(database, label, exception);
         }
 
-        series.Exceptions.Remove(label);
+        series.ForgetFailures(label);
     }
 
     private sealed class DatabaseSeries(DatabaseJobCounts counts)
@@ -333,6 +393,36 @@ public sealed class ScraperMetrics
         public HashSet<(string Label, string State)> Ages { get; set; } = [];
 
         public Dictionary<string, HashSet<string>> Exceptions { get; } = new(StringComparer.Ordinal);
+
+        public int FailurePairs { get; private set; }
+
+        // The exception label a failure of this channel label is counted under (see MaxFailurePairs).
+        public string FailureLabel(string label, string exception)
+        {
+            var exceptions = ExceptionsOf(label);
+            if (exceptions.Contains(exception))
+            {
+                return exception;
+            }
+
+            if (exception == FirstSeenLabels.Other || FailurePairs >= MaxFailurePairs)
+            {
+                exceptions.Add(FirstSeenLabels.Other);
+                return FirstSeenLabels.Other;
+            }
+
+            exceptions.Add(exception);
+            FailurePairs++;
+            return exception;
+        }
+
+        public void ForgetFailures(string label)
+        {
+            if (Exceptions.Remove(label, out var exceptions))
+            {
+                FailurePairs -= exceptions.Count(e => e != FirstSeenLabels.Other);
+            }
+        }
 
         public HashSet<string> ExceptionsOf(string label)
         {

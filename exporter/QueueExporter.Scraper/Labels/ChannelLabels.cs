@@ -2,7 +2,11 @@ namespace QueueExporter.Scraper.Labels;
 
 /// <summary>
 /// Bounds the <c>channel</c> label of one database's series. The first <c>maxNamed</c> channels
-/// seen keep their (truncated) name; later ones share the label <see cref="Other"/>. A label not
+/// seen keep their (truncated) name, as long as the named labels together stay within
+/// <see cref="MaxNamedCharacters"/>; later ones share the label <see cref="Other"/>. Every named
+/// channel costs a few dozen series, each of which repeats its name, so the size of /metrics
+/// follows the names' total length as much as their number: 200 names at the 100-character cut
+/// would make it 1.7 MB. A label not
 /// seen for <c>idleAfter</c> is expired, which frees its slot for a new channel: without that, the
 /// names taken once by short-lived channels (one per tenant, per import) would be held forever.
 /// <c>root</c> is always named, never expires and takes no slot. Pure: the caller passes the time.
@@ -15,9 +19,13 @@ public sealed class ChannelLabels
     /// <summary>The root channel, always exported.</summary>
     public const string Root = "root";
 
+    /// <summary>Characters the named labels (root and other excluded) may take together: 200 names of 20 characters.</summary>
+    public const int MaxNamedCharacters = 4_000;
+
     private readonly int _maxNamed;
     private readonly TimeSpan _idleAfter;
     private readonly Dictionary<string, DateTimeOffset> _lastSeen = new(StringComparer.Ordinal);
+    private int _namedCharacters;
 
     /// <summary>Creates the bound: <paramref name="maxNamed"/> channels keep their name; labels idle for <paramref name="idleAfter"/> expire.</summary>
     public ChannelLabels(int maxNamed, TimeSpan idleAfter)
@@ -37,7 +45,12 @@ public sealed class ChannelLabels
         var label = Peek(channel);
         if (label != Root)
         {
-            _lastSeen[label] = _lastSeen.TryGetValue(label, out var seen) && seen > now ? seen : now;
+            if (!_lastSeen.TryGetValue(label, out var seen))
+            {
+                _namedCharacters += NamedLength(label);
+            }
+
+            _lastSeen[label] = seen > now ? seen : now;
         }
 
         return label;
@@ -54,7 +67,7 @@ public sealed class ChannelLabels
         }
 
         var named = _lastSeen.Count - (_lastSeen.ContainsKey(Other) ? 1 : 0);
-        return named < _maxNamed && name != Other ? name : Other;
+        return named < _maxNamed && name != Other && _namedCharacters + name.Length <= MaxNamedCharacters ? name : Other;
     }
 
     /// <summary>Forgets the labels not seen since <paramref name="now"/> minus the idle time, and returns them.</summary>
@@ -64,8 +77,11 @@ public sealed class ChannelLabels
         foreach (var label in expired)
         {
             _lastSeen.Remove(label);
+            _namedCharacters -= NamedLength(label);
         }
 
         return expired;
     }
+
+    private static int NamedLength(string label) => label == Other ? 0 : label.Length;
 }

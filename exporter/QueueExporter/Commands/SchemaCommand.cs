@@ -19,11 +19,18 @@ internal static class SchemaCommand
         return command;
     }
 
+    private static readonly Option<bool> MonitoringIndex = new("--monitoring-index")
+    {
+        Description = $"Only add the optional index {SchemaInstaller.MonitoringIndexName} to the existing queue_job table (Odoo's own or ours, any version since 12.0), "
+            + "built concurrently: the scraper's refresh becomes an index-only scan over the unfinished and failed jobs. Nothing else is changed.",
+    };
+
     private static Command Install()
     {
         var options = new DatabaseOptions();
-        var command = new Command("install", "Create the queue_job table (16.0/17.0 shape), queue_job_lock, indexes and the queue_job_notify trigger. Idempotent; for applications that are not Odoo.");
+        var command = new Command("install", "Create the queue_job table (16.0/17.0 shape), queue_job_lock, indexes and the queue_job_notify trigger. Idempotent; for applications that are not Odoo. With --monitoring-index, only add the scraper's optional index.");
         options.AddTo(command);
+        command.Options.Add(MonitoringIndex);
         command.SetAction((parse, cancellationToken) => CommandFailure.RunAsync(async () =>
         {
             var endpoint = options.ResolveEndpoint(parse);
@@ -32,6 +39,15 @@ internal static class SchemaCommand
             {
                 await using var connection = new NpgsqlConnection(endpoint.WithDatabase(database).ToConnectionString(ApplicationName, pooling: false));
                 await connection.OpenAsync(cancellationToken);
+                if (parse.GetValue(MonitoringIndex))
+                {
+                    // Detection first: on a database without the table the answer is one clear line, not PostgreSQL's.
+                    await SchemaDetector.DetectAsync(connection, cancellationToken);
+                    await SchemaInstaller.InstallMonitoringIndexAsync(connection, cancellationToken);
+                    Console.WriteLine($"index {SchemaInstaller.MonitoringIndexName} present in database \"{database}\" at {endpoint.Host}:{endpoint.Port}");
+                    continue;
+                }
+
                 await SchemaInstaller.InstallAsync(connection, cancellationToken);
                 Console.WriteLine($"queue_job schema installed in database \"{database}\" at {endpoint.Host}:{endpoint.Port}");
             }
@@ -65,7 +81,7 @@ internal static class SchemaCommand
                     await using var connection = new NpgsqlConnection(target.ToConnectionString(ApplicationName, pooling: false));
                     await connection.OpenAsync(cancellationToken);
                     var schema = await SchemaDetector.DetectAsync(connection, cancellationToken);
-                    Console.WriteLine($"{database}: {schema.Shape}, states {string.Join('/', schema.States)}, trigger {(schema.HasNotifyTrigger ? "present" : "MISSING")}, queue_job_lock {(schema.HasLockTable ? "present" : "absent")}");
+                    Console.WriteLine($"{database}: {schema.Shape}, states {string.Join('/', schema.States)}, trigger {(schema.HasNotifyTrigger ? "present" : "MISSING")}, queue_job_lock {(schema.HasLockTable ? "present" : "absent")}, monitoring index {(schema.HasMonitoringIndex ? "present" : "absent")}");
                     foreach (var line in schema.Unavailable)
                     {
                         Console.WriteLine($"  - {line}");
@@ -85,10 +101,19 @@ internal static class SchemaCommand
 
     private static Command Print()
     {
+        var monitoringIndex = new Option<bool>("--monitoring-index") { Description = "Print the SQL of `schema install --monitoring-index` instead." };
         var command = new Command("print", "Print the SQL that `schema install` runs, for review.");
-        command.SetAction(_ =>
+        command.Options.Add(monitoringIndex);
+        command.SetAction(parse =>
         {
+            if (parse.GetValue(monitoringIndex))
+            {
+                Console.WriteLine(SchemaInstaller.MonitoringIndexDdl);
+                return 0;
+            }
+
             Console.WriteLine(SchemaInstaller.Ddl);
+            Console.WriteLine($"-- Optional, for the scraper (not run by `schema install`): `schema print --monitoring-index`, `schema install --monitoring-index`.");
             return 0;
         });
         return command;

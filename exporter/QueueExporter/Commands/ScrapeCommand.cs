@@ -109,7 +109,9 @@ public static class ScrapeCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var command = new Command("scrape", "Export queue_job state, completions and Odoo log events on /metrics (read-only; runs beside any queue_job runner).")
+        var command = new Command("scrape", "Export queue_job state, completions and Odoo log events on /metrics (read-only; runs beside any queue_job runner). "
+            + "Each database's refresh reads the unfinished jobs only; with the optional index from `queue-exporter schema install --monitoring-index` "
+            + "it is an index-only scan (the log says at start whether a database has it; queue_job_scrape_monitoring_index).")
         {
             NoDatabase, LogFile, Listen, Interval, TerminalInterval, TerminalTimeout, TerminalExactLimit, StatementTimeout,
             MaxChannels, ChannelIdle, MaxFunctions, AuthUser, AuthPassword, LogFormat, LogLevelSelection,

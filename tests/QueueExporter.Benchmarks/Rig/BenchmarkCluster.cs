@@ -17,6 +17,7 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
     public const string RunnerRole = "bench_runner";
     public const string WorkerRole = "bench_worker";
     public const string ProducerRole = "bench_producer";
+    public const string ScraperRole = "bench_scraper";
 
     private readonly string _directory;
     private readonly string _bin;
@@ -63,7 +64,7 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
         var cluster = new BenchmarkCluster(directory, bin, port);
         await PostgresBinaries.RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-w", "-l", Path.Combine(directory, "server.log"), "start"], PostgresBinaries.RunningAsRoot);
         await using var admin = await cluster.OpenAsync("postgres", "postgres");
-        foreach (var role in (string[])[RunnerRole, WorkerRole, ProducerRole])
+        foreach (var role in (string[])[RunnerRole, WorkerRole, ProducerRole, ScraperRole])
         {
             await ExecuteAsync(admin, $"CREATE ROLE {role} LOGIN SUPERUSER");
         }

@@ -39,6 +39,10 @@ public sealed class BenchmarkHarnessSmokeTests
             Assert.True(Value("memory", "retained managed heap per pending job") > 16, "a scheduled job cannot take less than an object header");
             Assert.True(Value("memory", "load time") > 0);
             Assert.True(Value("transactions", "runner transactions per job") > 0);
+            // Blocks read, counted by pg_stat_statements: every loop read something, and the naive query read more than the refresh.
+            Assert.True(Value("scrape", "frequent refresh, monitoring index") > 0);
+            Assert.True(Value("scrape", "terminal totals pass, monitoring index") > 0);
+            Assert.True(figures.Single(f => f.Name.StartsWith("frequent refresh (20,000", StringComparison.Ordinal)).Ratio.GetDouble() > 1);
         }
         finally
         {

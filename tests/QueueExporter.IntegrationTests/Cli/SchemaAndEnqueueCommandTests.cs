@@ -36,6 +36,46 @@ public class SchemaAndEnqueueCommandTests
     }
 
     [Fact]
+    public async Task Schema_install_monitoring_index_adds_only_the_index_to_an_odoo_table_and_check_reports_it()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var database = await server.CreateDatabaseAsync(QueueJobShape.Odoo13);
+
+        var install = await QueueExporterCli.RunAsync(["schema", "install", "--monitoring-index", "--database-url", database.Url]);
+        var check = await QueueExporterCli.RunAsync(["schema", "check", "--database-url", database.Url]);
+
+        Assert.Equal(0, install.ExitCode);
+        Assert.Contains($"index {SchemaInstaller.MonitoringIndexName} present in database \"{database.Name}\"", install.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Odoo13", check.Stdout, StringComparison.Ordinal);
+        Assert.Contains("queue_job_lock absent, monitoring index present", check.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Schema_install_monitoring_index_on_a_database_without_queue_job_is_one_line()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var database = await server.CreateEmptyDatabaseAsync();
+
+        var install = await QueueExporterCli.RunAsync(["schema", "install", "--monitoring-index", "--database-url", database.Url]);
+
+        Assert.Equal(1, install.ExitCode);
+        var line = Assert.Single((install.Stdout + install.Stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"database \"{database.Name}\" has no queue_job table", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Schema_print_names_the_optional_index_and_prints_it_on_request()
+    {
+        var plain = await QueueExporterCli.RunAsync(["schema", "print"]);
+        var index = await QueueExporterCli.RunAsync(["schema", "print", "--monitoring-index"]);
+
+        Assert.Equal((0, 0), (plain.ExitCode, index.ExitCode));
+        Assert.DoesNotContain("CREATE INDEX CONCURRENTLY", plain.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--monitoring-index", plain.Stdout, StringComparison.Ordinal);
+        Assert.Contains(SchemaInstaller.MonitoringIndexDdl.Trim(), index.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Enqueue_prints_one_uuid_per_job_and_writes_pending_rows()
     {
         var server = await PostgresServer.SharedAsync();
@@ -118,7 +158,7 @@ public class SchemaAndEnqueueCommandTests
     [Fact]
     public async Task Every_option_of_every_command_is_described_in_help()
     {
-        foreach (var command in (string[][])[[], ["schema"], ["schema", "install"], ["schema", "check"], ["enqueue"]])
+        foreach (var command in (string[][])[[], ["schema"], ["schema", "install"], ["schema", "check"], ["schema", "print"], ["enqueue"]])
         {
             var result = await QueueExporterCli.RunAsync([.. command, "--help"]);
 

@@ -19,6 +19,7 @@ internal static class DocumentedMetrics
         "queue_job_duration_seconds",
         "queue_job_wait_seconds",
         "queue_job_function_duration_seconds",
+        "queue_job_function_latency_seconds",
     };
 
     public static IReadOnlySet<string> Names { get; } = new HashSet<string>(StringComparer.Ordinal)
@@ -61,8 +62,12 @@ internal static class DocumentedMetrics
         "queue_job_jobs_estimated",
         "queue_job_function_completed_total",
         "queue_job_function_duration_seconds",
+        "queue_job_function_latency_seconds",
         "queue_job_scrape_duration_seconds",
         "queue_job_scrape_errors_total",
+        "queue_job_scrape_period_seconds",
+        "queue_job_retries_total",
+        "queue_job_scrape_monitoring_index",
         "queue_job_exporter_build_info",
         "queue_job_log_lines_total",
         "queue_job_log_events_total",

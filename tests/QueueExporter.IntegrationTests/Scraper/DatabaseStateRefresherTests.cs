@@ -227,6 +227,29 @@ public sealed class DatabaseStateRefresherTests
         Assert.Equal(1, (await ExportedMetrics.ReadAsync(registry)).Value("queue_job_runner_sessions", ("database", database.Name)));
     }
 
+    [Fact]
+    public async Task The_refresh_says_whether_the_database_has_the_monitoring_index()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var without = await server.CreateDatabaseAsync();
+        await using var with = await server.CreateDatabaseAsync();
+        await using (var connection = await with.OpenConnectionAsync())
+        {
+            await SchemaInstaller.InstallMonitoringIndexAsync(connection, CancellationToken.None);
+        }
+
+        var registry = Metrics.NewCustomRegistry();
+        var metrics = new ScraperMetrics(registry, "test");
+        await using var withoutRefresher = NewRefresher(without, metrics);
+        await using var withRefresher = NewRefresher(with, metrics);
+        Assert.True(await withoutRefresher.RefreshAsync(CancellationToken.None));
+        Assert.True(await withRefresher.RefreshAsync(CancellationToken.None));
+
+        var exported = await ExportedMetrics.ReadAsync(registry);
+        Assert.Equal(0, exported.Value("queue_job_scrape_monitoring_index", ("database", without.Name)));
+        Assert.Equal(1, exported.Value("queue_job_scrape_monitoring_index", ("database", with.Name)));
+    }
+
     private static async Task AssertGaugesMatchSqlAsync(CollectorRegistry registry, TestDatabase database, QueueJobTableWriter writer)
     {
         var metrics = await ExportedMetrics.ReadAsync(registry);

@@ -18,8 +18,23 @@ public sealed class ScrapeConnectionsTests
             .WithDatabase(database.Name)
             .ToConnectionString("discovery");
 
-        Assert.Equal("1500ms", await ShowStatementTimeoutAsync(direct));
-        Assert.Equal("1500ms", await ShowStatementTimeoutAsync(viaDiscovery));
+        Assert.Equal("1500ms", await ShowAsync(direct, "statement_timeout"));
+        Assert.Equal("1500ms", await ShowAsync(viaDiscovery, "statement_timeout"));
+    }
+
+    [Fact]
+    public async Task Sessions_asked_for_bitmap_scans_only_turn_plain_index_scans_off_and_others_keep_them()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var database = await server.CreateDatabaseAsync();
+
+        var bitmapOnly = ScrapeConnections.For(database.Endpoint, database.Name, TimeSpan.FromSeconds(5), bitmapScansOnly: true);
+        var ordinary = ScrapeConnections.For(database.Endpoint, database.Name, TimeSpan.FromSeconds(5));
+
+        Assert.Equal("off", await ShowAsync(bitmapOnly, "enable_indexscan"));
+        Assert.Equal("on", await ShowAsync(bitmapOnly, "enable_bitmapscan"));
+        Assert.Equal("5s", await ShowAsync(bitmapOnly, "statement_timeout"));
+        Assert.Equal("on", await ShowAsync(ordinary, "enable_indexscan"));
     }
 
     [Fact]
@@ -36,11 +51,11 @@ public sealed class ScrapeConnectionsTests
         Assert.Equal(PostgresErrorCodes.QueryCanceled, error.SqlState);
     }
 
-    private static async Task<string?> ShowStatementTimeoutAsync(string connectionString)
+    private static async Task<string?> ShowAsync(string connectionString, string setting)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var show = new NpgsqlCommand("SHOW statement_timeout", connection);
+        await using var show = new NpgsqlCommand($"SHOW {setting}", connection);
         return (string?)await show.ExecuteScalarAsync();
     }
 }

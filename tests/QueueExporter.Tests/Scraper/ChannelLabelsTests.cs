@@ -20,6 +20,25 @@ public sealed class ChannelLabelsTests
     }
 
     [Fact]
+    public void Named_channels_stop_at_their_total_characters_and_an_expired_one_gives_its_characters_back()
+    {
+        var labels = new ChannelLabels(1000, TimeSpan.FromHours(1));
+        // 40 names at the 100-character cut fill the 4,000 characters exactly.
+        var names = Enumerable.Range(0, 41).Select(i => $"root.c{i:D2}." + new string('x', 200)).ToList();
+        foreach (var name in names.Take(40))
+        {
+            Assert.NotEqual(ChannelLabels.Other, labels.Touch(name, Now));
+        }
+
+        Assert.Equal(ChannelLabels.Other, labels.Touch(names[40], Now));
+        Assert.Equal(ChannelLabels.Other, labels.Peek("root.a"));
+
+        // The forty and other expire together; the characters go to the next channels seen.
+        Assert.Equal(41, labels.Expire(Now.AddHours(1)).Count);
+        Assert.NotEqual(ChannelLabels.Other, labels.Touch(names[40], Now.AddHours(1)));
+    }
+
+    [Fact]
     public void Root_is_always_named_and_takes_no_slot()
     {
         var labels = new ChannelLabels(1, TimeSpan.FromHours(1));

@@ -151,6 +151,44 @@ public sealed class CompletionTrackerTests
         Assert.Empty(again.Completions);
     }
 
+    [Fact]
+    public void A_job_postponed_for_retries_counts_each_increase_of_its_retry_counter_once()
+    {
+        var tracker = NewTracker();
+        tracker.ObserveChanges(["a"], [Row("a", "started", retry: 0)]);
+
+        var retried = tracker.ObserveChanges(["a"], [Row("a", "pending", retry: 1)]);
+        var unchanged = tracker.ObserveChanges(["a"], [Row("a", "pending", retry: 1)]);
+        var failedAfterTwoMore = tracker.ObserveChanges(["a"], [Row("a", "failed", retry: 3)]);
+
+        Assert.Equal(1, retried.Retries!["root"]);
+        Assert.Empty(unchanged.Retries!);
+        Assert.Equal(2, failedAfterTwoMore.Retries!["root"]);
+    }
+
+    [Fact]
+    public void A_job_first_read_with_retries_already_made_only_sets_its_base()
+    {
+        var tracker = NewTracker();
+
+        var first = tracker.ObserveChanges(["a"], [Row("a", "pending", retry: 4)]);
+        var next = tracker.ObserveChanges(["a"], [Row("a", "pending", retry: 5)]);
+
+        Assert.Empty(first.Retries!);
+        Assert.Equal(1, next.Retries!["root"]);
+    }
+
+    [Fact]
+    public void A_done_job_reports_its_latency_from_creation_to_done()
+    {
+        var tracker = NewTracker();
+        tracker.Observe(["a"], [Row("a", "started", created: Start, started: Start.AddSeconds(30))]);
+
+        var completion = Assert.Single(tracker.Observe(["a"], [Row("a", "done", created: Start, started: Start.AddSeconds(30), done: Start.AddSeconds(90))]));
+
+        Assert.Equal(90, completion.LatencySeconds);
+    }
+
     private static CompletionTracker NewTracker() => new(Start, new FirstSeenLabels(10));
 
     private static JobRow Row(
@@ -163,6 +201,7 @@ public sealed class CompletionTrackerTests
         DateTimeOffset? cancelled = null,
         double? execTime = null,
         string? exception = null,
-        string? function = null) =>
-        new(uuid, state, "root", exception, execTime, created ?? Start, eta, started, done, cancelled, function);
+        string? function = null,
+        int? retry = null) =>
+        new(uuid, state, "root", exception, execTime, created ?? Start, eta, started, done, cancelled, function, retry);
 }

@@ -111,11 +111,14 @@ public sealed class ScraperMetricsTests
         var metrics = new ScraperMetrics(registry, "1.2.3");
 
         metrics.RecordCompletions("db1", [
-            new JobCompletion("root", "done", 2, 1, null, "res.partner.write"),
+            new JobCompletion("root", "done", 2, 1, null, "res.partner.write", LatencySeconds: 45),
             new JobCompletion("root", "failed", null, 3, "odoo.exceptions.UserError", "res.partner.write"),
         ], Now);
+        metrics.RecordRetries("db1", new Dictionary<string, int> { ["root"] = 2 }, Now);
 
         var text = await ExportAsync(registry);
+        Assert.Contains("queue_job_retries_total{database=\"db1\",channel=\"root\"} 2", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_function_latency_seconds_sum{database=\"db1\",function=\"res.partner.write\"} 45", text, StringComparison.Ordinal);
         Assert.Contains("queue_job_completed_total{database=\"db1\",channel=\"root\",state=\"done\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("queue_job_completed_total{database=\"db1\",channel=\"root\",state=\"failed\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("queue_job_duration_seconds_count{database=\"db1\",channel=\"root\"} 1", text, StringComparison.Ordinal);
