@@ -33,6 +33,9 @@ internal sealed record BenchmarkSettings(bool Quick)
 
     public int MemoryJobs => Quick ? 50_000 : 1_000_000;
 
+    /// <summary>How long an idle runner runs before its memory "at rest" is read.</summary>
+    public TimeSpan RestSettle => Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(15);
+
     public int TransactionJobs => Quick ? 150 : 1_000;
 
     /// <summary>Upper bound of any wait for jobs to finish; a scenario that hits it reports what it saw and fails.</summary>
