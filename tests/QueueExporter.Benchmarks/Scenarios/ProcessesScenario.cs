@@ -10,7 +10,7 @@ namespace QueueExporter.Benchmarks.Scenarios;
 /// The flow as a user deploys it: <c>queue-exporter runner</c> and <c>queue-exporter worker</c> (its demo
 /// handler <c>queue.demo.quick</c>, which returns at once) as two processes, each reaching PostgreSQL through
 /// a <see cref="RoundTripCountingProxy"/>; producers in the harness insert one job per transaction on 4
-/// connections (backlog bounded). Over a window after a warm-up: completed jobs/s (the worker's own
+/// connections (backlog bounded). Over a window after a warm-up of 20 s: completed jobs/s (the worker's own
 /// <c>queue_worker_jobs_total</c>), divided by the same run's pgbench ceiling of the same commit mode; the
 /// CPU time of each process per job, from /proc/PID/stat; each process's round trips per job; and each
 /// process's peak RSS. <c>root:8</c> = pgbench's 8 clients.
@@ -56,13 +56,6 @@ internal static class ProcessesScenario
             await runner.WaitForLineAsync("queue job runner ready for db " + database, settings.DrainTimeout);
             await WaitForMetricsAsync(workerMetrics, settings.DrainTimeout);
 
-            // What each process costs doing nothing (loop heartbeat, keepalive pings, rescue passes, timers): per job it is what
-            // a low rate amortises badly, so it is reported beside the per-job figures.
-            var (runnerIdle0, workerIdle0) = (ProcessMemory.CpuTime(runner.Pid), ProcessMemory.CpuTime(worker.Pid));
-            await Task.Delay(settings.ThroughputWarmup);
-            var runnerIdle = (ProcessMemory.CpuTime(runner.Pid) - runnerIdle0).TotalMilliseconds / settings.ThroughputWarmup.TotalSeconds;
-            var workerIdle = (ProcessMemory.CpuTime(worker.Pid) - workerIdle0).TotalMilliseconds / settings.ThroughputWarmup.TotalSeconds;
-
             QueueJobSchema schema;
             await using (var connection = await cluster.OpenAsync(database))
             {
@@ -98,7 +91,9 @@ internal static class ProcessesScenario
                 }
             })).ToList();
 
-            await Task.Delay(settings.ThroughputWarmup);
+            // Longer than the in-process flows' warm-up: fresh processes still move hot methods to their optimised tier
+            // (the JIT's background work counts as their CPU) for many seconds on a loaded machine.
+            await Task.Delay(settings.ProcessWarmup);
             var done0 = await DoneAsync(workerMetrics);
             var (runnerCpu0, workerCpu0) = (ProcessMemory.CpuTime(runner.Pid), ProcessMemory.CpuTime(worker.Pid));
             var (runnerTrips0, workerTrips0) = (runnerWire.RoundTrips, workerWire.RoundTrips);
@@ -123,6 +118,13 @@ internal static class ProcessesScenario
 
                 await Task.Delay(50);
             }
+
+            // What each process costs doing nothing once warm (loop heartbeat, keepalive pings, rescue passes, timers): per
+            // job it is what a low rate amortises badly, so it is reported beside the per-job figures.
+            var (runnerIdle0, workerIdle0) = (ProcessMemory.CpuTime(runner.Pid), ProcessMemory.CpuTime(worker.Pid));
+            await Task.Delay(settings.ThroughputWarmup);
+            var runnerIdle = (ProcessMemory.CpuTime(runner.Pid) - runnerIdle0).TotalMilliseconds / settings.ThroughputWarmup.TotalSeconds;
+            var workerIdle = (ProcessMemory.CpuTime(worker.Pid) - workerIdle0).TotalMilliseconds / settings.ThroughputWarmup.TotalSeconds;
 
             var jobs = Math.Max(1, done1 - done0);
             var rate = (done1 - done0) / elapsed;
