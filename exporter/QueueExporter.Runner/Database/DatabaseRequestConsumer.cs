@@ -160,7 +160,7 @@ internal sealed class DatabaseRequestConsumer(
         {
             // Retried at the next maintenance tick. A load that broke off part-way leaves nothing of the database
             // in the loop: a part could lack running jobs that hold capacity, and dispatching from it would overfill.
-            if (sink.Started)
+            if (sink.Abandon())
             {
                 loop.TryWrite(new DatabaseLoading(database, lease.Epoch, 0));
             }
@@ -222,20 +222,59 @@ internal sealed class DatabaseRequestConsumer(
     /// <summary>Posts a load to the loop as it is read, at most <see cref="MaxSlicesInFlight"/> slices ahead of it.</summary>
     private sealed class LoadSink(DatabaseRequestConsumer owner, long epoch) : IJobLoadSink
     {
+        private readonly Lock _lock = new();
+        private bool _abandoned;
+
         public bool Started { get; private set; }
+
+        /// <summary>
+        /// The consumer stopped waiting for this load (a failure, or the bounded wait for the listening session ran
+        /// out while the read goes on there): nothing more of it may reach the loop, and the read stops at its next slice.
+        /// </summary>
+        /// <returns>Whether any of it reached the loop.</returns>
+        public bool Abandon()
+        {
+            lock (_lock)
+            {
+                _abandoned = true;
+                return Started;
+            }
+        }
 
         public ValueTask StartAsync(int expectedJobs, CancellationToken cancellationToken)
         {
-            Started = true;
-            owner.Post(new DatabaseLoading(owner.Database, epoch, expectedJobs));
+            lock (_lock)
+            {
+                ThrowIfAbandoned();
+                Started = true;
+                owner.Post(new DatabaseLoading(owner.Database, epoch, expectedJobs));
+            }
+
             return ValueTask.CompletedTask;
         }
 
         public async ValueTask AddAsync(JobRows slice, CancellationToken cancellationToken)
         {
-            owner.ReportSkipped(slice);
             await owner._sliceCredits.TakeAsync(cancellationToken);
-            owner.Post(new JobsLoaded(owner.Database, epoch, slice.Facts, owner._sliceCredits));
+            lock (_lock)
+            {
+                if (_abandoned)
+                {
+                    owner._sliceCredits.Return();
+                    ThrowIfAbandoned();
+                }
+
+                owner.ReportSkipped(slice);
+                owner.Post(new JobsLoaded(owner.Database, epoch, slice.Facts, owner._sliceCredits));
+            }
+        }
+
+        private void ThrowIfAbandoned()
+        {
+            if (_abandoned)
+            {
+                throw new OperationCanceledException("the runner stopped waiting for this load");
+            }
         }
     }
 
