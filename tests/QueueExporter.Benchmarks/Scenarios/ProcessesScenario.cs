@@ -113,7 +113,9 @@ internal static class ProcessesScenario
             {
                 if (Stopwatch.GetTimestamp() > deadline)
                 {
-                    throw new InvalidOperationException($"processes ({m}): only {await DoneAsync(workerMetrics)} of {inserted} jobs done within {settings.DrainTimeout.TotalSeconds} s");
+                    throw new InvalidOperationException(
+                        $"processes ({m}): only {await DoneAsync(workerMetrics)} of {inserted} jobs done within {settings.DrainTimeout.TotalSeconds} s; "
+                        + $"rows by state: {await StatesAsync(cluster, database)}; worker: {worker.Output()}; runner: {runner.Output()}");
                 }
 
                 await Task.Delay(50);
@@ -142,6 +144,13 @@ internal static class ProcessesScenario
         {
             await cluster.DropDatabaseAsync(database);
         }
+    }
+
+    private static async Task<string> StatesAsync(BenchmarkCluster cluster, string database)
+    {
+        await using var connection = await cluster.OpenAsync(database);
+        await using var command = new Npgsql.NpgsqlCommand("SELECT string_agg(state || ' ' || n, ', ') FROM (SELECT state, count(*) AS n FROM queue_job GROUP BY state) s", connection);
+        return (await command.ExecuteScalarAsync())?.ToString() ?? "none";
     }
 
     private static async Task<double> DoneAsync(Uri workerMetrics)

@@ -40,7 +40,7 @@ public sealed class BenchmarkHarnessSmokeTests
             Assert.True(Value("memory", "managed heap per pending job") > 16, "a scheduled job cannot take less than an object header");
             Assert.True(Value("memory", "runner process peak RSS") >= Value("memory", "runner process RSS once loaded"), "VmHWM is at least VmRSS");
             Assert.True(Value("memory", "runner process RSS at rest") > 0);
-            Assert.InRange(Value("memory", "first dispatch while loading"), 0, Value("memory", "load time"));
+            Assert.True(Value("memory", "first dispatch while loading") > 0);
             Assert.True(Value("memory", "load time") > 0);
             Assert.True(Value("transactions", "runner transactions per job") > 0);
             Assert.True(Value("processes", "runner CPU per job (durable)") > 0, "the runner process used no CPU: it was not measured");
