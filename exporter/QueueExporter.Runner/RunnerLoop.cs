@@ -29,6 +29,7 @@ internal sealed class RunnerLoop
     // The current lease epoch of each database this runner leads: facts of any other epoch are stale.
     private readonly Dictionary<string, long> _epochs = new(StringComparer.Ordinal);
     private long _lastGaugeUpdate;
+    private CancellationTokenSource? _sleep;
 
     public RunnerLoop(IJobScheduler scheduler, Dispatcher dispatcher, RunnerMetrics metrics, TimeProvider time, ILogger logger, int maxBatch)
     {
@@ -100,20 +101,41 @@ internal sealed class RunnerLoop
             return;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(sleep);
+        // One source for every wait that a signal ends: a busy loop waits thousands of times a second.
+        _sleep ??= CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _sleep.CancelAfter(sleep);
         try
         {
-            await reader.WaitToReadAsync(timeout.Token);
+            await reader.WaitToReadAsync(_sleep.Token);
         }
         catch (OperationCanceledException)
         {
             // Woke up by time (an eta or throttle may have passed, or it is heartbeat time), or stopping: the loop checks.
         }
+
+        if (!_sleep.TryReset())
+        {
+            // It fired: spent.
+            _sleep.Dispose();
+            _sleep = null;
+        }
     }
 
     /// <summary>Applies one signal; exposed to tests, which drive the loop's decisions without its timing.</summary>
     internal void Apply(RunnerSignal signal)
+    {
+        try
+        {
+            ApplyCurrent(signal);
+        }
+        finally
+        {
+            // Applied or dropped as stale: either way the reader may send the next slice.
+            (signal as JobsLoaded)?.Credits?.Return();
+        }
+    }
+
+    private void ApplyCurrent(RunnerSignal signal)
     {
         if (signal is LeaseStarted started)
         {
@@ -130,8 +152,11 @@ internal sealed class RunnerLoop
 
         switch (signal)
         {
-            case DatabaseLoaded loaded:
-                _scheduler.ForgetDatabase(loaded.Database);
+            case DatabaseLoading loading:
+                _scheduler.ForgetDatabase(loading.Database);
+                _scheduler.EnsureCapacity(loading.Database, loading.ExpectedJobs);
+                break;
+            case JobsLoaded loaded:
                 foreach (var facts in loaded.Facts)
                 {
                     _scheduler.Upsert(facts);

@@ -18,6 +18,7 @@ public sealed class RunnerMetrics
         Heartbeat = factory.CreateGauge("queue_runner_heartbeat_timestamp_seconds", "Unix time of the runner loop's last completed iteration.");
         Leader = factory.CreateGauge("queue_runner_leader", "1 while this process holds the leader lock on the database.", "database");
         Notifications = factory.CreateCounter("queue_runner_notifications_total", "queue_job notifications received.", "database");
+        NotificationsSkipped = factory.CreateCounter("queue_runner_notifications_skipped_total", "Notifications of the runner's own enqueue UPDATE, not re-read (the runner knows what it wrote).", "database");
         Reconnects = factory.CreateCounter("queue_runner_db_reconnects_total", "Reconnections of the listening connection after a loss.", "database");
         ChannelCapacity = factory.CreateGauge("queue_runner_channel_capacity", "Configured channel capacity; 0 means unlimited.", "channel");
         ChannelJobs = factory.CreateGauge("queue_runner_channel_jobs", "Jobs the runner holds per channel and state (queued, running, failed, waiting_eta); running includes subchannels.", "channel", "state");
@@ -58,6 +59,8 @@ public sealed class RunnerMetrics
     internal Gauge Leader { get; }
 
     internal Counter Notifications { get; }
+
+    internal Counter NotificationsSkipped { get; }
 
     internal Counter Reconnects { get; }
 

@@ -1,4 +1,5 @@
 using QueueExporter.Runner.Channels;
+using QueueExporter.Runner.Database;
 
 namespace QueueExporter.Runner;
 
@@ -12,8 +13,15 @@ internal abstract record RunnerSignal(string Database, long Epoch);
 /// <summary>This runner now leads the database under a new lease; facts of earlier leases are void.</summary>
 internal sealed record LeaseStarted(string Database, long Epoch) : RunnerSignal(Database, Epoch);
 
-/// <summary>A full read of a database's active jobs: replaces everything held for it.</summary>
-internal sealed record DatabaseLoaded(string Database, long Epoch, List<JobFacts> Facts) : RunnerSignal(Database, Epoch);
+/// <summary>
+/// A full read of the database's active jobs begins: everything held for it is forgotten, room is made for
+/// <paramref name="ExpectedJobs"/>, and the rows follow as <see cref="JobsLoaded"/> slices (the running and
+/// failed ones first, so capacities are right before the first pending job can be picked).
+/// </summary>
+internal sealed record DatabaseLoading(string Database, long Epoch, int ExpectedJobs) : RunnerSignal(Database, Epoch);
+
+/// <summary>One slice of a full read; the loop returns <paramref name="Credits"/> once it has applied (or dropped) it.</summary>
+internal sealed record JobsLoaded(string Database, long Epoch, List<JobFacts> Facts, SliceCredits? Credits = null) : RunnerSignal(Database, Epoch);
 
 /// <summary>Re-read rows; <paramref name="Gone"/> are uuids without a row the scheduler can hold any more.</summary>
 internal sealed record JobsChanged(string Database, long Epoch, List<JobFacts> Facts, IReadOnlyCollection<string> Gone) : RunnerSignal(Database, Epoch);

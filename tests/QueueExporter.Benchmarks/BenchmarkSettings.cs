@@ -19,6 +19,9 @@ internal sealed record BenchmarkSettings(bool Quick)
 
     public TimeSpan ThroughputWarmup => Quick ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(5);
 
+    /// <summary>Warm-up of the flow of fresh runner and worker processes before their CPU is counted.</summary>
+    public TimeSpan ProcessWarmup => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(20);
+
     public TimeSpan ThroughputWindow => Quick ? TimeSpan.FromSeconds(1.5) : TimeSpan.FromSeconds(20);
 
     /// <summary>Jobs inserted but not yet finished at most: producers wait beyond it, so the backlog stays bounded.</summary>
@@ -32,6 +35,9 @@ internal sealed record BenchmarkSettings(bool Quick)
     public TimeSpan LatencyPause => TimeSpan.FromMilliseconds(Quick ? 20 : 50);
 
     public int MemoryJobs => Quick ? 50_000 : 1_000_000;
+
+    /// <summary>How long an idle runner runs before its memory "at rest" is read.</summary>
+    public TimeSpan RestSettle => Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(15);
 
     public int TransactionJobs => Quick ? 150 : 1_000;
 

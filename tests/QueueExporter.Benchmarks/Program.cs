@@ -5,7 +5,7 @@ using QueueExporter.Benchmarks.Scenarios;
 
 // The performance harness: see docs/benchmarks.md. Every scenario is bounded in count and time,
 // talks to 127.0.0.1 only, and runs against its own durable PostgreSQL cluster, stopped at the end.
-string[] scenarios = ["ceiling", "throughput", "burst", "latency", "memory", "transactions", "fleet", "scrape"];
+string[] scenarios = ["ceiling", "throughput", "processes", "burst", "latency", "memory", "transactions", "fleet", "scrape"];
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
 var quick = args.Contains("--quick");
 var jsonIndex = Array.IndexOf(args, "--json");
@@ -41,6 +41,7 @@ await using (var cluster = await BenchmarkCluster.StartAsync())
             "memory" => MemoryScenario.RunAsync(cluster, settings, table),
             "fleet" => FleetScenario.RunAsync(cluster, settings, table),
             "scrape" => ScrapeScenario.RunAsync(cluster, settings, table),
+            "processes" => ProcessesScenario.RunAsync(cluster, settings, table),
             _ => TransactionsScenario.RunAsync(cluster, settings, table),
         });
         Console.WriteLine($"   ({clock.Elapsed.TotalSeconds:0.0} s)");

@@ -40,6 +40,9 @@ internal sealed class DatabaseJobs
         return textSlot ??= new ScheduledJob(Index, Guid.Empty, uuid);
     }
 
+    /// <summary>Room for <paramref name="count"/> canonical uuids (what Odoo writes) without a rehash.</summary>
+    public void EnsureCapacity(int count) => _byGuid.EnsureCapacity(count);
+
     public void Delete(ScheduledJob job)
     {
         if (job.UuidText is null)

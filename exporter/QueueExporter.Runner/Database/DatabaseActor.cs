@@ -61,6 +61,8 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
 
     public Lease? CurrentLease => Volatile.Read(ref _lease);
 
+    public EnqueueEchoes Echoes => _consumer.Echoes;
+
     /// <summary>Where the database stands now.</summary>
     public DatabaseHealth Health => Volatile.Read(ref _health);
 
@@ -264,7 +266,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
                         break;
                     case NotificationBatch batch:
                         _metrics.Notifications.WithLabels(_database).Inc(batch.Uuids.Count);
-                        _inbox.Writer.TryWrite(new RereadRequest(batch.Uuids));
+                        _inbox.Writer.TryWrite(new RereadRequest(batch.Uuids, Notified: true));
                         break;
                     case ListenerDisconnected disconnected:
                         if (SetHealth(DatabaseStatus.Disconnected, disconnected.Reason))

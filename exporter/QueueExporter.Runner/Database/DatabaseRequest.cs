@@ -15,7 +15,9 @@ internal sealed record ResyncRequest(bool OnSession) : DatabaseRequest
 }
 
 /// <summary>Read these jobs again (notified changes, or jobs a dispatch found not pending).</summary>
-internal sealed record RereadRequest(IReadOnlyCollection<string> Uuids) : DatabaseRequest;
+/// <param name="Uuids">The jobs.</param>
+/// <param name="Notified">True for a notification batch: the echoes of the runner's own enqueue UPDATE are skipped (<see cref="Dispatch.EnqueueEchoes"/>).</param>
+internal sealed record RereadRequest(IReadOnlyCollection<string> Uuids, bool Notified = false) : DatabaseRequest;
 
 /// <summary>Run the dead-job rescue, on the listening session (and a reload a failed read left pending).</summary>
 internal sealed record RescueRequest : DatabaseRequest

@@ -4,6 +4,7 @@ using Npgsql;
 using QueueExporter.QueueJob.Connection;
 using QueueExporter.QueueJob.Notifications;
 using QueueExporter.QueueJob.Schema;
+using QueueExporter.Runner.Dispatch;
 using QueueExporter.Runner.Leadership;
 
 namespace QueueExporter.Runner.Database;
@@ -31,10 +32,17 @@ internal sealed class DatabaseRequestConsumer(
     // Distinct bad rows remembered so that each is counted and logged once; past this, no more lines.
     private const int MaxReportedRows = 10_000;
 
+    // Slices of a load read but not yet applied by the loop: what the runner holds as rows at most, beside the scheduler.
+    private const int MaxSlicesInFlight = 4;
+
     private readonly HashSet<(string Reason, long Id)> _reportedRows = [];
+    private readonly SliceCredits _sliceCredits = new(MaxSlicesInFlight);
     private int _rescueQueued;
     private bool _reloadPending;
     private long _readyEpoch;
+
+    /// <summary>The notifications the dispatcher's enqueue UPDATEs will cause under the current lease: not re-read.</summary>
+    public EnqueueEchoes Echoes { get; } = new();
 
     /// <summary>True when no rescue is queued yet (the caller then queues one): ticks never pile up behind a slow rescue.</summary>
     public bool TryClaimRescue() => Interlocked.Exchange(ref _rescueQueued, 1) == 0;
@@ -58,6 +66,7 @@ internal sealed class DatabaseRequestConsumer(
                     continue;
                 }
 
+                Echoes.BeginLease(lease.Epoch);
                 switch (request)
                 {
                     case ResyncRequest resync:
@@ -70,7 +79,12 @@ internal sealed class DatabaseRequestConsumer(
                         await LoadAsync(lease, onSession ? listener : null, cancellationToken);
                         break;
                     case RereadRequest reread:
-                        await RereadAsync(lease, Merge(reread, reader), cancellationToken);
+                        var uuids = Merge(reread, reader, lease.Epoch);
+                        if (uuids.Count > 0)
+                        {
+                            await RereadAsync(lease, uuids, cancellationToken);
+                        }
+
                         break;
                     case RescueRequest:
                         Volatile.Write(ref _rescueQueued, 0);
@@ -86,27 +100,56 @@ internal sealed class DatabaseRequestConsumer(
         }
     }
 
-    private static HashSet<string> Merge(RereadRequest first, ChannelReader<DatabaseRequest> reader)
+    private HashSet<string> Merge(RereadRequest first, ChannelReader<DatabaseRequest> reader, long epoch)
     {
-        var uuids = new HashSet<string>(first.Uuids, StringComparer.Ordinal);
+        var uuids = new HashSet<string>(ToReread(first, epoch), StringComparer.Ordinal);
         while (uuids.Count < MaxUuidsPerReread && reader.TryPeek(out var next) && next is RereadRequest more && reader.TryRead(out _))
         {
-            uuids.UnionWith(more.Uuids);
+            uuids.UnionWith(ToReread(more, epoch));
         }
 
         return uuids;
     }
 
+    // Only notifications can be echoes of our own enqueue UPDATE; the dispatcher's own requests are always read.
+    private IReadOnlyCollection<string> ToReread(RereadRequest request, long epoch)
+    {
+        if (!request.Notified)
+        {
+            return request.Uuids;
+        }
+
+        var left = Echoes.WithoutEchoes(epoch, request.Uuids);
+        if (left.Count < request.Uuids.Count)
+        {
+            metrics.NotificationsSkipped.WithLabels(database).Inc(request.Uuids.Count - left.Count);
+        }
+
+        return left;
+    }
+
     private async Task LoadAsync(Lease lease, QueueJobListener? onSession, CancellationToken cancellationToken)
     {
+        var sink = new LoadSink(this, lease.Epoch);
         try
         {
             _reloadPending = false;
-            var rows = onSession is null
-                ? await store.LoadActiveAsync(null, cancellationToken)
-                : await OnSessionAsync(onSession, (session, token) => store.LoadActiveAsync(session, token), cancellationToken);
-            ReportSkipped(rows);
-            loop.TryWrite(new DatabaseLoaded(database, lease.Epoch, rows.Facts));
+            if (onSession is null)
+            {
+                await store.LoadActiveAsync(null, sink, cancellationToken);
+            }
+            else
+            {
+                await OnSessionAsync(
+                    onSession,
+                    async (session, token) =>
+                    {
+                        await store.LoadActiveAsync(session, sink, token);
+                        return true;
+                    },
+                    cancellationToken);
+            }
+
             if (_readyEpoch != lease.Epoch)
             {
                 _readyEpoch = lease.Epoch;
@@ -115,7 +158,13 @@ internal sealed class DatabaseRequestConsumer(
         }
         catch (Exception ex) when (IsDatabaseTrouble(ex, cancellationToken))
         {
-            // Retried at the next maintenance tick: the model of this database is stale until a load works.
+            // Retried at the next maintenance tick. A load that broke off part-way leaves nothing of the database
+            // in the loop: a part could lack running jobs that hold capacity, and dispatching from it would overfill.
+            if (sink.Abandon())
+            {
+                loop.TryWrite(new DatabaseLoading(database, lease.Epoch, 0));
+            }
+
             RunnerLog.DatabaseError(logger, database, "loading jobs failed: " + DatabaseErrorDescriber.Describe(ex, endpoint));
             _reloadPending = true;
         }
@@ -169,6 +218,69 @@ internal sealed class DatabaseRequestConsumer(
     /// <summary>Work lent to the listening session runs within one ping interval; the wait is bounded in case the session dies meanwhile.</summary>
     private static Task<T> OnSessionAsync<T>(QueueJobListener listener, Func<NpgsqlConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
         listener.RunOnSessionAsync(work).WaitAsync(LeaderSessionSettings.ClientPingInterval * 4, cancellationToken);
+
+    /// <summary>Posts a load to the loop as it is read, at most <see cref="MaxSlicesInFlight"/> slices ahead of it.</summary>
+    private sealed class LoadSink(DatabaseRequestConsumer owner, long epoch) : IJobLoadSink
+    {
+        private readonly Lock _lock = new();
+        private bool _abandoned;
+
+        public bool Started { get; private set; }
+
+        /// <summary>
+        /// The consumer stopped waiting for this load (a failure, or the bounded wait for the listening session ran
+        /// out while the read goes on there): nothing more of it may reach the loop, and the read stops at its next slice.
+        /// </summary>
+        /// <returns>Whether any of it reached the loop.</returns>
+        public bool Abandon()
+        {
+            lock (_lock)
+            {
+                _abandoned = true;
+                return Started;
+            }
+        }
+
+        public ValueTask StartAsync(int expectedJobs, CancellationToken cancellationToken)
+        {
+            lock (_lock)
+            {
+                ThrowIfAbandoned();
+                Started = true;
+                owner.Post(new DatabaseLoading(owner.Database, epoch, expectedJobs));
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        public async ValueTask AddAsync(JobRows slice, CancellationToken cancellationToken)
+        {
+            await owner._sliceCredits.TakeAsync(cancellationToken);
+            lock (_lock)
+            {
+                if (_abandoned)
+                {
+                    owner._sliceCredits.Return();
+                    ThrowIfAbandoned();
+                }
+
+                owner.ReportSkipped(slice);
+                owner.Post(new JobsLoaded(owner.Database, epoch, slice.Facts, owner._sliceCredits));
+            }
+        }
+
+        private void ThrowIfAbandoned()
+        {
+            if (_abandoned)
+            {
+                throw new OperationCanceledException("the runner stopped waiting for this load");
+            }
+        }
+    }
+
+    private string Database => database;
+
+    private void Post(RunnerSignal signal) => loop.TryWrite(signal);
 
     private void ReportSkipped(JobRows rows)
     {

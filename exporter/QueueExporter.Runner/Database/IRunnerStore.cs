@@ -11,10 +11,11 @@ namespace QueueExporter.Runner.Database;
 /// </summary>
 internal interface IRunnerStore : IAsyncDisposable
 {
-    /// <summary>Every active job (pending, enqueued, started, failed).</summary>
+    /// <summary>Streams every active job (pending, enqueued, started, failed) into <paramref name="sink"/>, running and failed ones first.</summary>
     /// <param name="session">The listening session to read on (periodic reads), or null for a pooled connection.</param>
+    /// <param name="sink">Takes the read slice by slice.</param>
     /// <param name="cancellationToken">Stops the read.</param>
-    Task<JobRows> LoadActiveAsync(NpgsqlConnection? session, CancellationToken cancellationToken);
+    Task LoadActiveAsync(NpgsqlConnection? session, IJobLoadSink sink, CancellationToken cancellationToken);
 
     /// <summary>The current rows of these uuids.</summary>
     Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken);

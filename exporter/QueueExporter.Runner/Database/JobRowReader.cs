@@ -1,11 +1,13 @@
+using System.Data;
 using Npgsql;
 using NpgsqlTypes;
 using QueueExporter.QueueJob.Schema;
+using QueueExporter.Runner.Channels;
 
 namespace QueueExporter.Runner.Database;
 
 /// <summary>
-/// The runner's reads of queue_job, in one place: the full load of active jobs and the re-read of
+/// The runner's reads of queue_job, in one place: the full load of active jobs (streamed) and the re-read of
 /// changed rows by uuid (one statement for a whole notification batch, never one per uuid). Every
 /// value is selected in a form .NET can always hold (text, int4, timestamps as float8 epoch seconds),
 /// and decoded by <see cref="JobRowDecoder"/>: a hostile row is skipped or clamped, never thrown.
@@ -20,16 +22,62 @@ internal static class JobRowReader
         extract(epoch FROM date_created)::float8, COALESCE(id::bigint, 0), extract(epoch FROM eta)::float8
         """;
 
-    private const string LoadActiveSql =
-        "SELECT " + Columns + " FROM queue_job WHERE state IN ('pending', 'enqueued', 'started', 'failed')";
+    private const string ActiveStates = "state IN ('pending', 'enqueued', 'started', 'failed')";
+
+    // Counted in the load's own snapshot: the scheduler makes room for exactly this many jobs up front.
+    private const string CountActiveSql = "SELECT count(*) FROM queue_job WHERE " + ActiveStates;
+
+    // Running and failed jobs first: once the first pending job can be picked, every job holding capacity
+    // (or stopping a sequential channel) is already known, so dispatching from the first slice is safe.
+    private const string LoadHoldingSql = "SELECT " + Columns + " FROM queue_job WHERE state IN ('enqueued', 'started', 'failed')";
+
+    private const string LoadPendingSql = "SELECT " + Columns + " FROM queue_job WHERE state = 'pending'";
 
     private const string ReadByUuidSql = "SELECT " + Columns + " FROM queue_job WHERE uuid = ANY(@uuids)";
 
-    /// <summary>Every active job of <paramref name="database"/> (wait_dependencies rows are not read: nothing to schedule yet).</summary>
-    public static async Task<JobRows> LoadActiveAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken)
+    /// <summary>Rows per slice of a load: small enough that a slice is a few hundred KB, large enough that posting it costs nothing per row.</summary>
+    public const int LoadSliceSize = 4096;
+
+    /// <summary>
+    /// Streams every active job of <paramref name="database"/> into <paramref name="sink"/> in slices of
+    /// <see cref="LoadSliceSize"/> (wait_dependencies rows are not read: nothing to schedule yet). The count
+    /// and both reads run in one REPEATABLE READ transaction, so they see one snapshot, as the single
+    /// statement before them did; the batch is one round trip, its rows arrive as PostgreSQL sends them.
+    /// </summary>
+    public static async Task LoadActiveAsync(NpgsqlConnection connection, string database, IJobLoadSink sink, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(LoadActiveSql, connection);
-        return await ReadAsync(command, database, cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands = { new NpgsqlBatchCommand(CountActiveSql), new NpgsqlBatchCommand(LoadHoldingSql), new NpgsqlBatchCommand(LoadPendingSql) },
+        };
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            await sink.StartAsync((int)Math.Min(reader.GetInt64(0), int.MaxValue), cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            var slice = Slice(LoadSliceSize);
+            do
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    ReadRow(reader, database, slice);
+                    if (slice.Facts.Count == LoadSliceSize)
+                    {
+                        await sink.AddAsync(slice, cancellationToken);
+                        slice = Slice(LoadSliceSize);
+                    }
+                }
+            }
+            while (await reader.NextResultAsync(cancellationToken));
+
+            if (slice.Facts.Count > 0 || slice.Skipped.Count > 0)
+            {
+                await sink.AddAsync(slice, cancellationToken);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>The current facts of the rows with these uuids; a uuid without facts has no row the scheduler can hold any more.</summary>
@@ -46,40 +94,47 @@ internal static class JobRowReader
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var uuid = reader.IsDBNull(0) ? null : reader.GetString(0);
-            var state = reader.IsDBNull(1) ? null : reader.GetString(1);
-            if (state == JobStates.WaitDependencies)
-            {
-                continue;
-            }
-
-            // Ids only order jobs created in the same instant: clamping a bigint id keeps the row schedulable.
-            var id = reader.GetInt64(5);
-            var skip = JobRowDecoder.TryDecode(
-                database,
-                uuid,
-                state,
-                reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.GetInt32(3),
-                reader.IsDBNull(4) ? null : reader.GetDouble(4),
-                (int)Math.Clamp(id, int.MinValue, int.MaxValue),
-                reader.IsDBNull(6) ? null : reader.GetDouble(6),
-                out var facts,
-                out var clamped);
-            if (skip is not null)
-            {
-                rows.Skipped.Add((skip, id));
-                continue;
-            }
-
-            if (clamped)
-            {
-                rows.Skipped.Add((SkipReasons.ClampedTimestamp, id));
-            }
-
-            rows.Facts.Add(facts);
+            ReadRow(reader, database, rows);
         }
 
         return rows;
+    }
+
+    private static JobRows Slice(int capacity) => new(new List<JobFacts>(capacity), []);
+
+    private static void ReadRow(NpgsqlDataReader reader, string database, JobRows rows)
+    {
+        var uuid = reader.IsDBNull(0) ? null : reader.GetString(0);
+        var state = reader.IsDBNull(1) ? null : reader.GetString(1);
+        if (state == JobStates.WaitDependencies)
+        {
+            return;
+        }
+
+        // Ids only order jobs created in the same instant: clamping a bigint id keeps the row schedulable.
+        var id = reader.GetInt64(5);
+        var skip = JobRowDecoder.TryDecode(
+            database,
+            uuid,
+            state,
+            reader.IsDBNull(2) ? null : reader.GetString(2),
+            reader.GetInt32(3),
+            reader.IsDBNull(4) ? null : reader.GetDouble(4),
+            (int)Math.Clamp(id, int.MinValue, int.MaxValue),
+            reader.IsDBNull(6) ? null : reader.GetDouble(6),
+            out var facts,
+            out var clamped);
+        if (skip is not null)
+        {
+            rows.Skipped.Add((skip, id));
+            return;
+        }
+
+        if (clamped)
+        {
+            rows.Skipped.Add((SkipReasons.ClampedTimestamp, id));
+        }
+
+        rows.Facts.Add(facts);
     }
 }

@@ -29,10 +29,16 @@ internal sealed class PostgresRunnerStore : IRunnerStore
         _rescuer = new DeadJobRescuer(time, options.DeadJobGrace, options.RescueTimeout, DeadJobRescuer.DefaultBatchLimit);
     }
 
-    public Task<JobRows> LoadActiveAsync(NpgsqlConnection? session, CancellationToken cancellationToken) =>
+    public Task LoadActiveAsync(NpgsqlConnection? session, IJobLoadSink sink, CancellationToken cancellationToken) =>
         session is not null
-            ? JobRowReader.LoadActiveAsync(session, _database, cancellationToken)
-            : PooledAsync(c => JobRowReader.LoadActiveAsync(c, _database, cancellationToken), cancellationToken);
+            ? JobRowReader.LoadActiveAsync(session, _database, sink, cancellationToken)
+            : PooledAsync(
+                async c =>
+                {
+                    await JobRowReader.LoadActiveAsync(c, _database, sink, cancellationToken);
+                    return true;
+                },
+                cancellationToken);
 
     public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) =>
         PooledAsync(c => JobRowReader.ReadByUuidsAsync(c, _database, uuids, cancellationToken), cancellationToken);

@@ -49,12 +49,31 @@ internal sealed class Dispatcher : IDisposable
     /// <param name="epochs">The lease epoch under which the loop holds each database's jobs.</param>
     public void Dispatch(IReadOnlyList<RunnableJob> jobs, IReadOnlyDictionary<string, long> epochs)
     {
-        foreach (var group in jobs.GroupBy(j => j.Database, StringComparer.Ordinal))
+        // Almost always one database: one pass, no grouping allocations (this runs once per loop iteration).
+        for (var i = 0; i < jobs.Count; i++)
         {
-            if (epochs.TryGetValue(group.Key, out var epoch))
+            var database = jobs[i].Database;
+            var seen = false;
+            for (var j = 0; j < i && !seen; j++)
             {
-                Track(DispatchDatabaseAsync(group.Key, epoch, [.. group]));
+                seen = string.Equals(jobs[j].Database, database, StringComparison.Ordinal);
             }
+
+            if (seen || !epochs.TryGetValue(database, out var epoch))
+            {
+                continue;
+            }
+
+            var slice = new List<RunnableJob>();
+            for (var j = i; j < jobs.Count; j++)
+            {
+                if (string.Equals(jobs[j].Database, database, StringComparison.Ordinal))
+                {
+                    slice.Add(jobs[j]);
+                }
+            }
+
+            Track(DispatchDatabaseAsync(database, epoch, slice));
         }
     }
 
@@ -92,9 +111,18 @@ internal sealed class Dispatcher : IDisposable
             return;
         }
 
+        var uuids = new string[jobs.Count];
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            uuids[i] = jobs[i].Uuid;
+        }
+
+        // Before the UPDATE is sent, so that its notifications can never arrive before they are expected.
+        target.Echoes.Expect(lease.Epoch, uuids);
+        var moved = (HashSet<string>?)null;
         try
         {
-            var moved = await target.Store.MarkEnqueuedAsync(lease, [.. jobs.Select(j => j.Uuid)], now, _stopping);
+            moved = await target.Store.MarkEnqueuedAsync(lease, uuids, now, _stopping);
             if (moved.Count < jobs.Count)
             {
                 var lost = new List<string>(jobs.Count - moved.Count);
@@ -103,6 +131,7 @@ internal sealed class Dispatcher : IDisposable
                     if (!moved.Contains(job.Uuid))
                     {
                         lost.Add(job.Uuid);
+                        target.Echoes.Withdraw(lease.Epoch, job.Uuid);
                         _metrics.Dispatches.WithLabels(database, job.Channel, "not_pending").Inc();
                     }
                 }
@@ -128,6 +157,15 @@ internal sealed class Dispatcher : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
         {
+            // Whether the UPDATE committed is unknown: its notifications, if any, are read like anyone's.
+            if (moved is null)
+            {
+                foreach (var uuid in uuids)
+                {
+                    target.Echoes.Withdraw(lease.Epoch, uuid);
+                }
+            }
+
             // The scheduler counted these as running: a full reload of the database corrects that.
             RunnerLog.DatabaseError(_logger, database, "dispatch failed: " + ex.Message);
             target.RequestReload();
@@ -140,7 +178,7 @@ internal sealed class Dispatcher : IDisposable
         RunnerLog.AskingToRun(_logger, job.Uuid, database);
         _metrics.DispatchLatency.WithLabels(job.Channel).Observe(Math.Max(0, (_time.GetUtcNow() - job.RunnableSince).TotalSeconds));
         var started = Stopwatch.GetTimestamp();
-        var (outcome, error) = await _worker.RunJobAsync(url, CancellationToken.None);
+        var (outcome, error) = await _worker.RunJobAsync(url);
         var label = OutcomeLabel(outcome);
         _metrics.DispatchDuration.WithLabels(job.Channel, label).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         _metrics.Dispatches.WithLabels(database, job.Channel, label).Inc();

@@ -13,6 +13,9 @@ internal interface IDispatchTarget
     /// <summary>The lease this runner holds on the database now; null while it does not lead it.</summary>
     Lease? CurrentLease { get; }
 
+    /// <summary>Where the dispatcher says which notifications its enqueue UPDATE will cause, so they are not re-read.</summary>
+    EnqueueEchoes Echoes { get; }
+
     /// <summary>The database's SQL.</summary>
     IRunnerStore Store { get; }
 

@@ -5,13 +5,30 @@ namespace QueueExporter.Runner.Dispatch;
 
 /// <summary>
 /// The runjob HTTP call. One pooled client with keep-alive connections (OCA opens a new connection and
-/// a thread per job); the per-call timeout is a cancellation, and running out of it is not a failure.
+/// a thread per job), at most <see cref="MaxConnections"/> of them; the per-call timeout is a
+/// cancellation, and running out of it is not a failure.
+/// <para>
+/// A call waits for a free connection <i>before</i> its timeout starts: a request still waiting for a
+/// connection has not reached the worker, and a timeout there would be taken for "the worker is running
+/// it" and leave the job enqueued until the dead-job rescue. The handler's own limit is the same number,
+/// so it never queues a request itself. Per call nothing is allocated for the timeout: its
+/// cancellation source is reused once reset.
+/// </para>
 /// </summary>
 internal sealed class WorkerClient : IDisposable
 {
+    /// <summary>
+    /// Runjob calls (HTTP connections) in flight at once. Channel capacities bound them already, except with
+    /// an unlimited root channel: a burst of 20,000 jobs then opened 20,000 sockets and ran out of descriptors.
+    /// </summary>
+    public const int MaxConnections = 256;
+
     private readonly HttpClient _client;
     private readonly Uri _baseUrl;
     private readonly TimeSpan _timeout;
+    // Never disposed: only its wait handle would need it, and that is never asked for.
+    private readonly SemaphoreSlim _connections = new(MaxConnections, MaxConnections);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<CancellationTokenSource> _timeouts = new();
 
     public WorkerClient(Uri workerUrl, string? user, string? password, TimeSpan timeout)
     {
@@ -21,7 +38,7 @@ internal sealed class WorkerClient : IDisposable
         {
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             ConnectTimeout = timeout,
-            MaxConnectionsPerServer = int.MaxValue,
+            MaxConnectionsPerServer = MaxConnections,
         };
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         if (!string.IsNullOrEmpty(user))
@@ -45,12 +62,13 @@ internal sealed class WorkerClient : IDisposable
         return builder.Uri;
     }
 
-    public async Task<(DispatchOutcome Outcome, Exception? Error)> RunJobAsync(Uri url, CancellationToken cancellationToken)
+    public async Task<(DispatchOutcome Outcome, Exception? Error)> RunJobAsync(Uri url)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_timeout);
+        await _connections.WaitAsync();
+        var timeout = _timeouts.TryDequeue(out var reused) ? reused : new CancellationTokenSource();
         try
         {
+            timeout.CancelAfter(_timeout);
             using var response = await _client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             return response.StatusCode switch
             {
@@ -60,7 +78,7 @@ internal sealed class WorkerClient : IDisposable
                 _ => (DispatchOutcome.HttpError, null),
             };
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
             return (DispatchOutcome.Timeout, null);
         }
@@ -68,7 +86,28 @@ internal sealed class WorkerClient : IDisposable
         {
             return (DispatchOutcome.ConnectionError, ex);
         }
+        finally
+        {
+            // TryReset fails once the timer has fired: that source is spent and left to the GC.
+            if (timeout.TryReset())
+            {
+                _timeouts.Enqueue(timeout);
+            }
+            else
+            {
+                timeout.Dispose();
+            }
+
+            _connections.Release();
+        }
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        _client.Dispose();
+        while (_timeouts.TryDequeue(out var timeout))
+        {
+            timeout.Dispose();
+        }
+    }
 }

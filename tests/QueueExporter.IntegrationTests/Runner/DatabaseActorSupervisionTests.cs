@@ -49,7 +49,7 @@ public class DatabaseActorSupervisionTests
                     seen.Add(signal);
                 }
 
-                return seen.OfType<DatabaseLoaded>().Any();
+                return seen.OfType<JobsLoaded>().Any();
             },
             Patience,
             "a load is posted after the restart");
@@ -61,7 +61,8 @@ public class DatabaseActorSupervisionTests
         Assert.Equal(new DatabaseReleased(db.Name, first.Epoch), seen[1]);
         var second = Assert.IsType<LeaseStarted>(seen[2]);
         Assert.True(second.Epoch > first.Epoch);
-        var loaded = Assert.IsType<DatabaseLoaded>(seen[3]);
+        Assert.Equal(new DatabaseLoading(db.Name, second.Epoch, 1), seen[3]);
+        var loaded = Assert.IsType<JobsLoaded>(seen[4]);
         Assert.Equal(second.Epoch, loaded.Epoch);
         Assert.Equal([job], loaded.Facts.Select(f => f.Uuid));
         using var text = new MemoryStream();
@@ -74,8 +75,8 @@ public class DatabaseActorSupervisionTests
     {
         private int _loads;
 
-        public Task<JobRows> LoadActiveAsync(Npgsql.NpgsqlConnection? session, CancellationToken cancellationToken) =>
-            Interlocked.Increment(ref _loads) == 1 ? throw new ArithmeticException("a bug nobody expected") : inner.LoadActiveAsync(session, cancellationToken);
+        public Task LoadActiveAsync(Npgsql.NpgsqlConnection? session, IJobLoadSink sink, CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _loads) == 1 ? throw new ArithmeticException("a bug nobody expected") : inner.LoadActiveAsync(session, sink, cancellationToken);
 
         public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) => inner.ReadByUuidsAsync(uuids, cancellationToken);
 

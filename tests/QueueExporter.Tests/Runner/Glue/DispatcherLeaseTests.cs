@@ -91,4 +91,44 @@ public class DispatcherLeaseTests
         Assert.Equal((5L, "a"), (lease.Epoch, uuid));
         Assert.Equal(["reread b"], target.Requests);
     }
+
+    [Fact]
+    public async Task The_enqueue_update_expects_the_echoes_of_the_jobs_it_moved_and_of_no_other()
+    {
+        var target = new FakeDispatchTarget(LeaseOf(6));
+        target.Echoes.BeginLease(6);
+        target.FakeStore.Moves = uuids => [.. uuids.Where(u => u == "a")];
+        using var dispatcher = DispatcherFor(target);
+
+        dispatcher.Dispatch([Job("a"), Job("b")], new Dictionary<string, long> { [Db] = 6 });
+        await target.FakeStore.Reset.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await dispatcher.DrainAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, target.Echoes.Count);
+        Assert.Equal(["b"], target.Echoes.WithoutEchoes(6, ["a", "b"]));
+    }
+
+    [Fact]
+    public async Task Jobs_of_several_databases_are_written_one_slice_per_database()
+    {
+        var first = new FakeDispatchTarget(new Lease("one", 1, 4242, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc)));
+        var second = new FakeDispatchTarget(new Lease("two", 2, 4243, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc)));
+        using var dispatcher = new Dispatcher(
+            db => db == "one" ? first : db == "two" ? second : null,
+            new WorkerClient(UnreachableWorker, null, null, TimeSpan.FromSeconds(5)),
+            new RunnerMetrics(Metrics.NewCustomRegistry()),
+            TimeProvider.System,
+            NullLogger.Instance,
+            TimeSpan.FromMilliseconds(1));
+        first.FakeStore.Moves = _ => [];
+        second.FakeStore.Moves = _ => [];
+
+        dispatcher.Dispatch(
+            [new RunnableJob("one", "a", "root", Now), new RunnableJob("two", "b", "root", Now), new RunnableJob("one", "c", "root", Now)],
+            new Dictionary<string, long> { ["one"] = 1, ["two"] = 2 });
+        await dispatcher.DrainAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["mark epoch 1: a,c"], first.FakeStore.Calls.Where(c => c.StartsWith("mark", StringComparison.Ordinal)));
+        Assert.Equal(["mark epoch 2: b"], second.FakeStore.Calls.Where(c => c.StartsWith("mark", StringComparison.Ordinal)));
+    }
 }

@@ -12,6 +12,8 @@ internal sealed class FakeDispatchTarget(Lease? lease) : IDispatchTarget
 
     public FakeRunnerStore FakeStore { get; } = new();
 
+    public EnqueueEchoes Echoes { get; } = new();
+
     public IRunnerStore Store => FakeStore;
 
     public ConcurrentQueue<string> Requests { get; } = new();

@@ -18,7 +18,7 @@ internal sealed class FakeRunnerStore : IRunnerStore
 
     public TaskCompletionSource<(Lease Lease, string Uuid)> Reset { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Task<JobRows> LoadActiveAsync(NpgsqlConnection? session, CancellationToken cancellationToken) => Task.FromResult(Record("load", JobRows.Empty()));
+    public Task LoadActiveAsync(NpgsqlConnection? session, IJobLoadSink sink, CancellationToken cancellationToken) => Task.FromResult(Record("load", true));
 
     public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) => Task.FromResult(Record("reread", JobRows.Empty()));
 

@@ -25,12 +25,19 @@ public class RunnerLoopLeaseTests
 
     private static JobFacts Fact(string uuid, string state = "pending") => new(Db, uuid, state, "root", 10, Now, 1, null);
 
+    /// <summary>A full read as the database's reader posts it: its start, then one slice.</summary>
+    private void Load(long epoch, params JobFacts[] facts)
+    {
+        _loop.Apply(new DatabaseLoading(Db, epoch, facts.Length));
+        _loop.Apply(new JobsLoaded(Db, epoch, [.. facts]));
+    }
+
     [Fact]
     public void A_load_that_finishes_after_its_lease_ended_brings_nothing_back()
     {
         _loop.Apply(new LeaseStarted(Db, 1));
         _loop.Apply(new DatabaseReleased(Db, 1));
-        _loop.Apply(new DatabaseLoaded(Db, 1, [Fact("a")]));
+        Load(1, Fact("a"));
         _loop.Apply(new JobsChanged(Db, 1, [Fact("b")], []));
 
         Assert.Equal(0, _scheduler.JobCount);
@@ -41,10 +48,10 @@ public class RunnerLoopLeaseTests
     public void Facts_of_an_earlier_lease_are_dropped_once_a_new_one_started()
     {
         _loop.Apply(new LeaseStarted(Db, 1));
-        _loop.Apply(new DatabaseLoaded(Db, 1, [Fact("old", "started")]));
+        Load(1, Fact("old", "started"));
         _loop.Apply(new LeaseStarted(Db, 2));
         _loop.Apply(new JobsChanged(Db, 1, [Fact("stale")], []));
-        _loop.Apply(new DatabaseLoaded(Db, 2, [Fact("fresh")]));
+        Load(2, Fact("fresh"));
 
         Assert.Equal(["fresh"], _scheduler.TakeRunnable().Select(j => j.Uuid));
         Assert.Equal(1, _scheduler.JobCount);
@@ -53,7 +60,7 @@ public class RunnerLoopLeaseTests
     [Fact]
     public void Facts_before_any_lease_are_dropped()
     {
-        _loop.Apply(new DatabaseLoaded(Db, 7, [Fact("a")]));
+        Load(7, Fact("a"));
 
         Assert.Equal(0, _scheduler.JobCount);
     }
@@ -62,12 +69,12 @@ public class RunnerLoopLeaseTests
     public void Losing_the_lease_frees_the_slots_of_the_jobs_it_held_at_once()
     {
         _loop.Apply(new LeaseStarted(Db, 1));
-        _loop.Apply(new DatabaseLoaded(Db, 1, [Fact("r1", "started"), Fact("r2", "enqueued"), Fact("r3", "started"), Fact("r4", "started")]));
+        Load(1, Fact("r1", "started"), Fact("r2", "enqueued"), Fact("r3", "started"), Fact("r4", "started"));
         Assert.Empty(_scheduler.TakeRunnable());
 
         _loop.Apply(new DatabaseReleased(Db, 1));
         _loop.Apply(new LeaseStarted(Db, 2));
-        _loop.Apply(new DatabaseLoaded(Db, 2, [Fact("next")]));
+        Load(2, Fact("next"));
 
         Assert.Equal(["next"], _scheduler.TakeRunnable().Select(j => j.Uuid));
     }
@@ -77,9 +84,48 @@ public class RunnerLoopLeaseTests
     {
         _loop.Apply(new LeaseStarted(Db, 1));
         _loop.Apply(new LeaseStarted(Db, 2));
-        _loop.Apply(new DatabaseLoaded(Db, 2, [Fact("a")]));
+        Load(2, Fact("a"));
         _loop.Apply(new DatabaseReleased(Db, 1));
 
         Assert.Equal(["a"], _scheduler.TakeRunnable().Select(j => j.Uuid));
+    }
+
+    [Fact]
+    public void A_new_load_replaces_what_the_previous_one_gave()
+    {
+        _loop.Apply(new LeaseStarted(Db, 1));
+        Load(1, Fact("gone", "started"), Fact("kept"));
+        Load(1, Fact("kept"));
+
+        Assert.Equal(1, _scheduler.JobCount);
+        Assert.Equal(["kept"], _scheduler.TakeRunnable().Select(j => j.Uuid));
+    }
+
+    [Fact]
+    public void Jobs_of_the_first_slice_can_start_before_the_rest_of_the_load_is_read()
+    {
+        _loop.Apply(new LeaseStarted(Db, 1));
+        _loop.Apply(new DatabaseLoading(Db, 1, 3));
+        _loop.Apply(new JobsLoaded(Db, 1, [Fact("first")]));
+
+        Assert.Equal(["first"], _scheduler.TakeRunnable().Select(j => j.Uuid));
+
+        _loop.Apply(new JobsLoaded(Db, 1, [Fact("second"), Fact("third")]));
+        Assert.Equal(3, _scheduler.JobCount);
+    }
+
+    [Fact]
+    public async Task A_slice_returns_its_credit_whether_applied_or_dropped_as_stale()
+    {
+        var credits = new QueueExporter.Runner.Database.SliceCredits(1);
+        _loop.Apply(new LeaseStarted(Db, 2));
+
+        await credits.TakeAsync(CancellationToken.None);
+        _loop.Apply(new JobsLoaded(Db, 1, [Fact("stale")], credits));
+        Assert.True(credits.TakeAsync(CancellationToken.None).IsCompletedSuccessfully, "a dropped slice gave its credit back");
+
+        _loop.Apply(new JobsLoaded(Db, 2, [Fact("fresh")], credits));
+        Assert.True(credits.TakeAsync(CancellationToken.None).IsCompletedSuccessfully, "an applied slice gave its credit back");
+        Assert.Equal(1, _scheduler.JobCount);
     }
 }

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using QueueExporter.Benchmarks.Rig;
+using QueueExporter.QueueJob.Enqueue;
+using QueueExporter.QueueJob.Schema;
+using QueueExporter.TestSupport;
+
+namespace QueueExporter.Benchmarks.Scenarios;
+
+/// <summary>
+/// The flow as a user deploys it: <c>queue-exporter runner</c> and <c>queue-exporter worker</c> (its demo
+/// handler <c>queue.demo.quick</c>, which returns at once) as two processes, each reaching PostgreSQL through
+/// a <see cref="RoundTripCountingProxy"/>; producers in the harness insert one job per transaction on 4
+/// connections (backlog bounded). Over a window after a warm-up of 20 s: completed jobs/s (the worker's own
+/// <c>queue_worker_jobs_total</c>), divided by the same run's pgbench ceiling of the same commit mode; the
+/// CPU time of each process per job, from /proc/PID/stat; each process's round trips per job; and each
+/// process's peak RSS. <c>root:8</c> = pgbench's 8 clients.
+/// </summary>
+internal static class ProcessesScenario
+{
+    public static async Task RunAsync(BenchmarkCluster cluster, BenchmarkSettings settings, FigureTable table)
+    {
+        foreach (var mode in (CommitMode[])[CommitMode.Durable, CommitMode.Async])
+        {
+            var ceiling = await CeilingScenario.MeasureAsync(cluster, settings, table, mode);
+            await MeasureAsync(cluster, settings, table, mode, ceiling);
+        }
+    }
+
+    private static async Task MeasureAsync(BenchmarkCluster cluster, BenchmarkSettings settings, FigureTable table, CommitMode mode, double ceiling)
+    {
+        var m = mode.ToString().ToLowerInvariant();
+        var database = "processes_" + m;
+        var capacity = settings.Concurrency;
+        await cluster.CreateQueueDatabaseAsync(database, mode == CommitMode.Durable);
+        try
+        {
+            await using var runnerWire = new RoundTripCountingProxy(cluster.Port);
+            await using var workerWire = new RoundTripCountingProxy(cluster.Port);
+            var workerPort = PostgresBinaries.FreeLoopbackPort();
+            var runnerPort = PostgresBinaries.FreeLoopbackPort();
+            await using var worker = ExporterProcess.Start([
+                "worker",
+                "--database-url", $"postgres://{BenchmarkCluster.WorkerRole}@127.0.0.1:{workerWire.Port}/{database}",
+                "--listen", $"127.0.0.1:{workerPort}",
+                "--demo-handlers",
+                "--log-level", "warning",
+            ]);
+            var workerMetrics = new Uri($"http://127.0.0.1:{workerPort}/metrics");
+            await using var runner = ExporterProcess.Start([
+                "runner",
+                "--database-url", $"postgres://{BenchmarkCluster.RunnerRole}@127.0.0.1:{runnerWire.Port}/{database}",
+                "--channels", $"root:{capacity}",
+                "--worker-url", $"http://127.0.0.1:{workerPort}",
+                "--listen", $"127.0.0.1:{runnerPort}",
+            ]);
+            await runner.WaitForLineAsync("queue job runner ready for db " + database, settings.DrainTimeout);
+            await WaitForMetricsAsync(workerMetrics, settings.DrainTimeout);
+
+            QueueJobSchema schema;
+            await using (var connection = await cluster.OpenAsync(database))
+            {
+                schema = await SchemaDetector.DetectAsync(connection, CancellationToken.None);
+            }
+
+            using var stop = new CancellationTokenSource();
+            long inserted = 0;
+            long completed = 0;
+            var watcher = Task.Run(async () =>
+            {
+                // The producers' backpressure reads the worker's own count; a tenth of a second is fine-grained enough for a backlog of 200.
+                while (!stop.IsCancellationRequested)
+                {
+                    Interlocked.Exchange(ref completed, (long)await DoneAsync(workerMetrics));
+                    await Task.Delay(100, CancellationToken.None);
+                }
+            });
+            var producers = Enumerable.Range(0, settings.Producers).Select(_ => Task.Run(async () =>
+            {
+                await using var connection = await cluster.OpenAsync(database, BenchmarkCluster.ProducerRole);
+                var enqueuer = new JobEnqueuer(schema);
+                while (!stop.IsCancellationRequested)
+                {
+                    if (Interlocked.Read(ref inserted) - Interlocked.Read(ref completed) >= settings.MaxBacklog)
+                    {
+                        await Task.Delay(2, CancellationToken.None);
+                        continue;
+                    }
+
+                    await enqueuer.EnqueueAsync(connection, new NewJob { ModelName = "queue.demo", MethodName = "quick" }, null, CancellationToken.None);
+                    Interlocked.Increment(ref inserted);
+                }
+            })).ToList();
+
+            // Longer than the in-process flows' warm-up: fresh processes still move hot methods to their optimised tier
+            // (the JIT's background work counts as their CPU) for many seconds on a loaded machine.
+            await Task.Delay(settings.ProcessWarmup);
+            var done0 = await DoneAsync(workerMetrics);
+            var (runnerCpu0, workerCpu0) = (ProcessMemory.CpuTime(runner.Pid), ProcessMemory.CpuTime(worker.Pid));
+            var (runnerTrips0, workerTrips0) = (runnerWire.RoundTrips, workerWire.RoundTrips);
+            var clock = Stopwatch.StartNew();
+            await Task.Delay(settings.ThroughputWindow);
+            var done1 = await DoneAsync(workerMetrics);
+            var elapsed = clock.Elapsed.TotalSeconds;
+            var (runnerCpu, workerCpu) = ((ProcessMemory.CpuTime(runner.Pid) - runnerCpu0).TotalMilliseconds, (ProcessMemory.CpuTime(worker.Pid) - workerCpu0).TotalMilliseconds);
+            var (runnerTrips, workerTrips) = (runnerWire.RoundTrips - runnerTrips0, workerWire.RoundTrips - workerTrips0);
+            var (runnerMemory, workerMemory) = (ProcessMemory.Of(runner.Pid), ProcessMemory.Of(worker.Pid));
+            await stop.CancelAsync();
+            await Task.WhenAll(producers);
+            await watcher;
+
+            var deadline = Stopwatch.GetTimestamp() + (long)(settings.DrainTimeout.TotalSeconds * Stopwatch.Frequency);
+            while (await DoneAsync(workerMetrics) < Interlocked.Read(ref inserted))
+            {
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    throw new InvalidOperationException(
+                        $"processes ({m}): only {await DoneAsync(workerMetrics)} of {inserted} jobs done within {settings.DrainTimeout.TotalSeconds} s; "
+                        + $"rows by state: {await StatesAsync(cluster, database)}; worker: {worker.Output()}; runner: {runner.Output()}");
+                }
+
+                await Task.Delay(50);
+            }
+
+            // What each process costs doing nothing once warm (loop heartbeat, keepalive pings, rescue passes, timers): per
+            // job it is what a low rate amortises badly, so it is reported beside the per-job figures.
+            var (runnerIdle0, workerIdle0) = (ProcessMemory.CpuTime(runner.Pid), ProcessMemory.CpuTime(worker.Pid));
+            await Task.Delay(settings.ThroughputWarmup);
+            var runnerIdle = (ProcessMemory.CpuTime(runner.Pid) - runnerIdle0).TotalMilliseconds / settings.ThroughputWarmup.TotalSeconds;
+            var workerIdle = (ProcessMemory.CpuTime(worker.Pid) - workerIdle0).TotalMilliseconds / settings.ThroughputWarmup.TotalSeconds;
+
+            var jobs = Math.Max(1, done1 - done0);
+            var rate = (done1 - done0) / elapsed;
+            var ratio = rate / ceiling;
+            Console.WriteLine($"  processes ({m}, root:{capacity}): {done1 - done0} jobs in {elapsed:0.0} s, {inserted} inserted in all, all finished; runner {runnerCpu / jobs:0.000} ms CPU and {runnerTrips / jobs:0.00} round trips per job, worker {workerCpu / jobs:0.000} ms and {workerTrips / jobs:0.00}");
+            table.Add(new Figure("processes", $"{CeilingScenario.FigureName(mode)}, root:{capacity}, runner and worker processes", rate, "jobs/s", $"ceiling {FigureTable.Format(ceiling)} jobs/s", "≥ 0.7× ceiling", ratio >= 0.7) { Ratio = ratio });
+            table.Add(new Figure("processes", $"runner CPU per job ({m})", runnerCpu / jobs, "ms", "OCA 2.3–2.5 ms", "≤ 0.4 ms", runnerCpu / jobs <= 0.4));
+            table.Add(new Figure("processes", $"worker CPU per job ({m})", workerCpu / jobs, "ms", "", "≤ 0.8 ms", workerCpu / jobs <= 0.8));
+            table.Add(new Figure("processes", $"CPU at rest, runner / worker ({m})", runnerIdle, "ms/s", $"worker {workerIdle:0.0} ms/s; per job at this rate: {runnerIdle / rate:0.00} / {workerIdle / rate:0.00} ms", "", null));
+            table.Add(new Figure("processes", $"worker round trips per job ({m})", workerTrips / (double)jobs, "", "on the wire; was 9", "≤ 4", workerTrips / (double)jobs <= 4));
+            table.Add(new Figure("processes", $"runner round trips per job ({m})", runnerTrips / (double)jobs, "", "on the wire, listening session included", "", null));
+            table.Add(new Figure("processes", $"peak RSS, runner / worker ({m})", runnerMemory.PeakRssMiB, "MiB", $"worker {workerMemory.PeakRssMiB:0.0} MiB", "", null));
+        }
+        finally
+        {
+            await cluster.DropDatabaseAsync(database);
+        }
+    }
+
+    private static async Task<string> StatesAsync(BenchmarkCluster cluster, string database)
+    {
+        await using var connection = await cluster.OpenAsync(database);
+        await using var command = new Npgsql.NpgsqlCommand("SELECT string_agg(state || ' ' || n, ', ') FROM (SELECT state, count(*) AS n FROM queue_job GROUP BY state) s", connection);
+        return (await command.ExecuteScalarAsync())?.ToString() ?? "none";
+    }
+
+    private static async Task<double> DoneAsync(Uri workerMetrics)
+    {
+        var text = await MetricsText.ScrapeAsync(workerMetrics);
+        return MetricsText.Sum(text, "queue_worker_jobs_total", "outcome=\"done\"");
+    }
+
+    private static async Task WaitForMetricsAsync(Uri metrics, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            try
+            {
+                await MetricsText.ScrapeAsync(metrics);
+                return;
+            }
+            catch (Exception e) when ((e is HttpRequestException or TaskCanceledException) && Stopwatch.GetTimestamp() < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+}
