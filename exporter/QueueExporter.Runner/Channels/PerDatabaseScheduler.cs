@@ -27,17 +27,13 @@ public sealed class PerDatabaseScheduler : IJobScheduler
 
     public void Upsert(in JobFacts facts)
     {
-        if (!_schedulers.TryGetValue(facts.Database, out var scheduler))
-        {
-            scheduler = new JobScheduler(_channels, _time);
-            _schedulers.Add(facts.Database, scheduler);
-            _order.Add(facts.Database);
-        }
-
+        var scheduler = SchedulerFor(facts.Database);
         var before = scheduler.JobCount;
         scheduler.Upsert(facts);
         JobCount += scheduler.JobCount - before;
     }
+
+    public void EnsureCapacity(string database, int jobs) => SchedulerFor(database).EnsureCapacity(database, jobs);
 
     public bool Remove(string database, string uuid)
     {
@@ -105,5 +101,17 @@ public sealed class PerDatabaseScheduler : IJobScheduler
         }
 
         return [.. sums.Values];
+    }
+
+    private JobScheduler SchedulerFor(string database)
+    {
+        if (!_schedulers.TryGetValue(database, out var scheduler))
+        {
+            scheduler = new JobScheduler(_channels, _time);
+            _schedulers.Add(database, scheduler);
+            _order.Add(database);
+        }
+
+        return scheduler;
     }
 }

@@ -34,7 +34,7 @@ internal sealed class TrackedRunnerStore(IRunnerStore inner) : IRunnerStore
         }
     }
 
-    public Task<JobRows> LoadActiveAsync(NpgsqlConnection? session, CancellationToken cancellationToken) => inner.LoadActiveAsync(session, cancellationToken);
+    public Task LoadActiveAsync(NpgsqlConnection? session, IJobLoadSink sink, CancellationToken cancellationToken) => inner.LoadActiveAsync(session, sink, cancellationToken);
 
     public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) => inner.ReadByUuidsAsync(uuids, cancellationToken);
 

@@ -53,7 +53,7 @@ public class TrackedRunnerStoreTests
     /// <summary>A store whose MarkEnqueued finishes when the test says so.</summary>
     private sealed class BlockingStore(IRunnerStore inner, Task<HashSet<string>> result) : IRunnerStore
     {
-        public Task<QueueExporter.Runner.Database.JobRows> LoadActiveAsync(Npgsql.NpgsqlConnection? session, CancellationToken cancellationToken) => inner.LoadActiveAsync(session, cancellationToken);
+        public Task LoadActiveAsync(Npgsql.NpgsqlConnection? session, IJobLoadSink sink, CancellationToken cancellationToken) => inner.LoadActiveAsync(session, sink, cancellationToken);
 
         public Task<QueueExporter.Runner.Database.JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) => inner.ReadByUuidsAsync(uuids, cancellationToken);
 
