@@ -1,4 +1,5 @@
 using System.CommandLine;
+using QueueExporter.QueueJob.Connection;
 using QueueExporter.QueueJob.Logging;
 using QueueExporter.Worker;
 
@@ -28,11 +29,11 @@ internal static class WorkerCommand
         };
         var authUser = new Option<string?>("--http-auth-user")
         {
-            Description = $"Require HTTP basic auth with this user on /queue_job/runjob (default ${AuthUserVariable}, as the runner sends it).",
+            Description = $"Require HTTP basic auth with this user on /queue_job/runjob (default ${AuthUserVariable}, else [queue_job] http_auth_user of the Odoo config file, as the runner sends it).",
         };
         var authPassword = new Option<string?>("--http-auth-password")
         {
-            Description = $"The basic-auth password (default ${AuthPasswordVariable}).",
+            Description = $"The basic-auth password (default ${AuthPasswordVariable}, else [queue_job] http_auth_password; preferable: the command line is visible to other users).",
         };
         var retryDelay = new Option<double>("--default-retry-delay")
         {
@@ -73,15 +74,16 @@ internal static class WorkerCommand
         command.SetAction((parse, cancellationToken) => CommandFailure.RunAsync(
             async () =>
             {
-                var environment = DatabaseOptions.EnvironmentVariables();
+                var settings = database.Settings(parse);
                 var options = new WorkerOptions
                 {
-                    Endpoint = database.ResolveEndpoint(parse),
-                    Databases = parse.GetValue(database.Databases) ?? [],
+                    Endpoint = DatabaseEndpoint.Resolve(parse.GetValue(database.Url), settings),
+                    Databases = database.ResolveDatabaseNames(parse),
+                    DatabaseFilter = DatabaseOptions.DatabaseFilter(settings, settings.WorkerHost ?? "127.0.0.1"),
                     Listen = parse.GetValue(listen)!,
                     DemoHandlers = parse.GetValue(demoHandlers),
-                    HttpAuthUser = parse.GetValue(authUser) ?? environment.GetValueOrDefault(AuthUserVariable),
-                    HttpAuthPassword = parse.GetValue(authPassword) ?? environment.GetValueOrDefault(AuthPasswordVariable),
+                    HttpAuthUser = parse.GetValue(authUser) ?? settings.HttpAuthUser,
+                    HttpAuthPassword = parse.GetValue(authPassword) ?? settings.HttpAuthPassword,
                     DefaultRetryDelay = parse.GetValue(retryDelay) is var seconds && seconds >= 0
                         ? TimeSpan.FromSeconds(seconds)
                         : throw new ArgumentException($"--default-retry-delay must not be negative, got {seconds}"),
