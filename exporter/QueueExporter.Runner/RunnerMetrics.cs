@@ -39,8 +39,6 @@ public sealed class RunnerMetrics
         DatabaseRestarts = factory.CreateCounter("queue_runner_database_restarts_total", "Times the work for a database failed unexpectedly and was restarted.", "database");
         SkippedRows = factory.CreateCounter("queue_runner_skipped_rows_total", "Distinct queue_job rows the runner could not schedule as stored (reason: null_uuid, bad_uuid, null_state, unknown_state) or kept with a clamped timestamp (clamped_timestamp).", "database", "reason");
         StaleSignals = factory.CreateCounter("queue_runner_stale_facts_dropped_total", "Facts read under a lease that had already ended, dropped by the runner loop.");
-        var buildInfo = factory.CreateGauge("queue_runner_build_info", "Always 1; the version label names the running build.", "version");
-        buildInfo.WithLabels(typeof(RunnerMetrics).Assembly.GetName().Version?.ToString(3) ?? "unknown").Set(1);
     }
 
     internal Gauge Heartbeat { get; }

@@ -47,14 +47,13 @@ public sealed class ScraperMetrics
     private readonly ConcurrentDictionary<string, DatabaseSeries> _databases = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Creates the families on <paramref name="registry"/> and sets build info for <paramref name="version"/>.
+    /// Creates the families on <paramref name="registry"/>.
     /// Per database, <paramref name="maxChannels"/> channels keep their name (the rest are <c>other</c>)
     /// and a channel not seen for <paramref name="channelIdleTime"/> is dropped.
     /// </summary>
-    public ScraperMetrics(CollectorRegistry registry, string version, int maxChannels = ScraperOptions.DefaultMaxChannels, TimeSpan? channelIdleTime = null)
+    public ScraperMetrics(CollectorRegistry registry, int maxChannels = ScraperOptions.DefaultMaxChannels, TimeSpan? channelIdleTime = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
-        ArgumentException.ThrowIfNullOrEmpty(version);
         ArgumentOutOfRangeException.ThrowIfNegative(maxChannels);
         _maxChannels = maxChannels;
         _channelIdleTime = channelIdleTime ?? ScraperOptions.DefaultChannelIdleTime;
@@ -97,7 +96,6 @@ public sealed class ScraperMetrics
         _lastSuccess = factory.CreateGauge("queue_job_scrape_last_success_timestamp_seconds", "Unix time of the last successful refresh of the database: the age of its gauges is time() minus this.", "database");
         _scrapeDuration = factory.CreateGauge("queue_job_scrape_duration_seconds", "Wall time of the last refresh of the database.", "database");
         _scrapeErrors = factory.CreateCounter("queue_job_scrape_errors_total", "Refreshes of the database that failed.", "database");
-        factory.CreateGauge("queue_job_exporter_build_info", "The exporter's version; always 1.", "version").WithLabels(version).Set(1);
     }
 
     /// <summary>

@@ -39,7 +39,9 @@ internal static class DocumentedMetrics
         "queue_runner_dispatches_total",
         "queue_runner_rescued_jobs_total",
         "queue_runner_loop_duration_seconds",
-        "queue_runner_build_info",
+
+        // Every component (issue 13): which build runs, by component.
+        "queue_exporter_build_info",
 
         // Worker (issue 4).
         "queue_worker_jobs_total",
@@ -63,7 +65,6 @@ internal static class DocumentedMetrics
         "queue_job_function_duration_seconds",
         "queue_job_scrape_duration_seconds",
         "queue_job_scrape_errors_total",
-        "queue_job_exporter_build_info",
         "queue_job_log_lines_total",
         "queue_job_log_events_total",
         "queue_job_log_last_line_timestamp_seconds",
