@@ -41,8 +41,17 @@ internal sealed class DatabaseOptions
     public OdooSettings Settings(ParseResult parse)
     {
         var environment = EnvironmentVariables();
-        var path = parse.GetValue(OdooConfig) is { Length: > 0 } flag ? flag : new OdooSettings(environment).Environment(OdooConfigFile.EnvironmentVariable);
-        return new OdooSettings(environment, path is null ? null : OdooConfigFile.Load(path));
+        var (path, source) = parse.GetValue(OdooConfig) is { Length: > 0 } flag
+            ? (flag, "--odoo-config")
+            : (new OdooSettings(environment).Environment(OdooConfigFile.EnvironmentVariable), OdooConfigFile.EnvironmentVariable);
+        try
+        {
+            return new OdooSettings(environment, path is null ? null : OdooConfigFile.Load(path));
+        }
+        catch (FormatException ex)
+        {
+            throw new FormatException($"{source}: {ex.Message}", ex);
+        }
     }
 
     public DatabaseEndpoint ResolveEndpoint(ParseResult parse) => DatabaseEndpoint.Resolve(parse.GetValue(Url), Settings(parse));

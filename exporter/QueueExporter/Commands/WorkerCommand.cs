@@ -35,11 +35,7 @@ internal static class WorkerCommand
         {
             Description = $"The basic-auth password (default ${AuthPasswordVariable}, else [queue_job] http_auth_password; preferable: the command line is visible to other users).",
         };
-        var retryDelay = new Option<double>("--default-retry-delay")
-        {
-            Description = "Seconds before the next attempt after a retryable error, for functions without a retry pattern (Odoo's default: 600).",
-            DefaultValueFactory = _ => 600,
-        };
+        var retryDelay = DurationOption.Create("--default-retry-delay", "Time before the next attempt after a retryable error, for functions without a retry pattern (Odoo's: 10m).", TimeSpan.FromMinutes(10), allowZero: true);
 
         var maxConcurrentJobs = new Option<int>("--max-concurrent-jobs")
         {
@@ -84,9 +80,7 @@ internal static class WorkerCommand
                     DemoHandlers = parse.GetValue(demoHandlers),
                     HttpAuthUser = parse.GetValue(authUser) ?? settings.HttpAuthUser,
                     HttpAuthPassword = parse.GetValue(authPassword) ?? settings.HttpAuthPassword,
-                    DefaultRetryDelay = parse.GetValue(retryDelay) is var seconds && seconds >= 0
-                        ? TimeSpan.FromSeconds(seconds)
-                        : throw new ArgumentException($"--default-retry-delay must not be negative, got {seconds}"),
+                    DefaultRetryDelay = parse.GetValue(retryDelay),
                     MaxConcurrentJobs = parse.GetValue(maxConcurrentJobs),
                     PoolSize = parse.GetValue(poolSize),
                     DeadJobGrace = parse.GetValue(deadJobGrace),
