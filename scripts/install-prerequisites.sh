@@ -12,6 +12,8 @@ command -v prometheus-alertmanager >/dev/null 2>&1 || need_apt+=(prometheus-aler
 command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
 # Real headless Chromium for the status-page tests (Debian's package: no browser download at run time).
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# systemd-analyze checks the service units (the package installs the tools; nothing is started).
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 
 if ((${#need_apt[@]})); then
   echo "install-prerequisites: installing ${need_apt[*]}" >&2

@@ -45,9 +45,9 @@ export function queueRunner(config: MixinConfig): dashboard.DashboardBuilder {
     }))
     .withPanel(statPanel({
       title: 'Runner version',
-      description: 'Version of each runner process (the version label of queue_runner_build_info), shown as the series name.',
+      description: 'Version of each runner process (the version label of queue_exporter_build_info{component="runner"}), shown as the series name.',
       unit: 'none', width: 8,
-      queries: [{ expr: `max by (instance, version) (queue_runner_build_info{${runner}})`, legend: '{{instance}} {{version}}' }],
+      queries: [{ expr: `max by (instance, version) (queue_exporter_build_info{component="runner", ${runner}})`, legend: '{{instance}} {{version}}' }],
     }).textMode(common.BigValueTextMode.Name).colorMode(common.BigValueColorMode.None))
     .withPanel(timeSeriesPanel({
       title: 'Leader per database',

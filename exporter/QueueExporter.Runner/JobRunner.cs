@@ -118,7 +118,7 @@ public sealed class JobRunner
             RunnerLog.IgnoredChannelKeys(_logger, channel.Name, string.Join(", ", channel.IgnoredKeys!));
         }
 
-        var resolver = new QueueJobDatabases(_options.Endpoint, _options.Databases, _options.ApplicationName);
+        var resolver = new QueueJobDatabases(_options.Endpoint, _options.Databases, _options.ApplicationName, _options.DatabaseFilter);
         var databases = await ResolveDatabasesAsync(() => resolver.ResolveAsync(cancellationToken), cancellationToken);
         if (databases is null)
         {

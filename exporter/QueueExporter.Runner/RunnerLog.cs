@@ -50,6 +50,9 @@ internal static partial class RunnerLog
     [LoggerMessage(Level = LogLevel.Error, Message = "exception in GET {Url}")]
     public static partial void ExceptionInGet(ILogger logger, Exception exception, string url);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "worker refused job {Uuid} on db {Database} (503: full or stopping); it goes back to pending")]
+    public static partial void WorkerRefused(ILogger logger, string uuid, string database);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "exception: sleeping {Seconds}s and retrying")]
     public static partial void SleepingAndRetrying(ILogger logger, Exception exception, int seconds);
 

@@ -50,8 +50,6 @@ public sealed class RunnerMetrics
             "queue_runner_handover_duration_seconds",
             "Duration of a hand-over: released, from the decision to the lock released; taken, from the assignment to the lease started.",
             new HistogramConfiguration { LabelNames = ["reason"], Buckets = [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120] });
-        var buildInfo = factory.CreateGauge("queue_runner_build_info", "Always 1; the version label names the running build.", "version");
-        buildInfo.WithLabels(typeof(RunnerMetrics).Assembly.GetName().Version?.ToString(3) ?? "unknown").Set(1);
     }
 
     internal Gauge Heartbeat { get; }

@@ -12,6 +12,9 @@ public sealed record RunnerOptions
     /// <summary>Databases to serve; empty = every database on the server that has a queue_job table.</summary>
     public IReadOnlyList<string> Databases { get; init; } = [];
 
+    /// <summary>In discovery, which database names to serve (Odoo's dbfilter); null: every one with a queue_job table.</summary>
+    public Func<string, bool>? DatabaseFilter { get; init; }
+
     /// <summary>OCA channels string, e.g. <c>root:4,root.mail:1:sequential</c>.</summary>
     public string Channels { get; init; } = ChannelConfigurationParser.Default;
 

@@ -47,6 +47,9 @@ public sealed class ScraperOptions
     /// <summary>Databases to read; empty means every database on the server that has a queue_job table.</summary>
     public IList<string> Databases { get; } = [];
 
+    /// <summary>In discovery, which database names to read (Odoo's dbfilter); null: every one with a queue_job table.</summary>
+    public Func<string, bool>? DatabaseFilter { get; set; }
+
     /// <summary>Odoo log files to follow.</summary>
     public IList<string> LogFiles { get; } = [];
 

@@ -37,7 +37,7 @@ public static class ScraperServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddSingleton(registry);
         services.AddSingleton(new LogMetrics(registry));
-        services.AddSingleton(new ScraperMetrics(registry, Version, options.MaxChannels, options.ChannelIdleTime));
+        services.AddSingleton(new ScraperMetrics(registry, options.MaxChannels, options.ChannelIdleTime));
         services.AddHealthChecks().AddCheck<ScraperHealthCheck>("scraper");
         if (options.LogFiles.Count > 0)
         {
@@ -52,9 +52,4 @@ public static class ScraperServiceCollectionExtensions
 
         return services;
     }
-
-    /// <summary>The exporter's version, as exported in queue_job_exporter_build_info.</summary>
-    public static string Version { get; } =
-        typeof(ScraperServiceCollectionExtensions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
-        ?? "unknown";
 }

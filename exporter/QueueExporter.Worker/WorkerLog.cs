@@ -47,6 +47,9 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = 4014, Level = LogLevel.Debug, Message = "refused job {Uuid} on db {Database}: {Running} job(s) running, the most this worker runs at once")]
     public static partial void Busy(ILogger logger, string uuid, string database, int running);
 
+    [LoggerMessage(EventId = 4016, Level = LogLevel.Warning, Message = "refused a runjob request with control characters in it (job_uuid {Uuid}, db {Database}; shown escaped)")]
+    public static partial void MalformedRequest(ILogger logger, string uuid, string database);
+
     [LoggerMessage(EventId = 4015, Level = LogLevel.Information, Message = "retrying the start of job {Uuid} on db {Database} on a fresh connection: {Problem}")]
     public static partial void StartRetried(ILogger logger, string uuid, string database, string problem);
 }

@@ -23,6 +23,9 @@ public sealed class WorkerOptions
     /// </summary>
     public IReadOnlyList<string> Databases { get; set; } = [];
 
+    /// <summary>In discovery, which database names to serve (Odoo's dbfilter); null: every one with a queue_job table.</summary>
+    public Func<string, bool>? DatabaseFilter { get; set; }
+
     /// <summary>Address and port to listen on, <c>host:port</c>; port 0 picks a free one.</summary>
     public string Listen { get; set; } = DefaultListen;
 

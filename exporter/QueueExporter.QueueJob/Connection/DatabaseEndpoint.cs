@@ -1,4 +1,6 @@
+using System.Globalization;
 using Npgsql;
+using QueueExporter.QueueJob.Configuration;
 
 namespace QueueExporter.QueueJob.Connection;
 
@@ -54,41 +56,57 @@ public sealed class DatabaseEndpoint
     /// <c>ODOO_QUEUE_JOB_JOBRUNNER_DB_HOST|PORT|USER|PASSWORD</c>, then PostgreSQL's defaults
     /// (localhost:5432 as the current user).
     /// </summary>
-    public static DatabaseEndpoint Resolve(string? explicitUrl, IReadOnlyDictionary<string, string?> environment)
+    public static DatabaseEndpoint Resolve(string? explicitUrl, IReadOnlyDictionary<string, string?> environment) =>
+        Resolve(explicitUrl, new OdooSettings(environment));
+
+    /// <summary>
+    /// The endpoint to use: an explicit URL wins, then <see cref="UrlEnvironmentVariable"/>, then each of
+    /// host, port, user and password as OCA's runner finds it (<see cref="OdooSettings"/>: environment,
+    /// then the Odoo configuration file's <c>[queue_job] jobrunner_db_*</c>, then its <c>[options] db_*</c>),
+    /// then PostgreSQL's defaults (localhost:5432 as the current user).
+    /// </summary>
+    public static DatabaseEndpoint Resolve(string? explicitUrl, OdooSettings settings)
     {
-        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(settings);
         if (!string.IsNullOrWhiteSpace(explicitUrl))
         {
             return Parse(explicitUrl);
         }
 
-        if (environment.TryGetValue(UrlEnvironmentVariable, out var fromEnv) && !string.IsNullOrWhiteSpace(fromEnv))
-        {
-            return Parse(fromEnv);
-        }
-
-        return FromEnvironment(environment);
+        return settings.Environment(UrlEnvironmentVariable) is { } fromEnv ? Parse(fromEnv) : FromSettings(settings);
     }
 
     /// <summary>Builds an endpoint from Odoo's job runner variables (unset ones keep PostgreSQL's defaults).</summary>
-    public static DatabaseEndpoint FromEnvironment(IReadOnlyDictionary<string, string?> environment)
+    public static DatabaseEndpoint FromEnvironment(IReadOnlyDictionary<string, string?> environment) =>
+        FromSettings(new OdooSettings(environment));
+
+    /// <summary>Builds an endpoint from Odoo's settings, each part on its own (unset ones keep PostgreSQL's defaults).</summary>
+    /// <exception cref="FormatException">A port or sslmode that is not one, naming where it came from; never the password.</exception>
+    public static DatabaseEndpoint FromSettings(OdooSettings settings)
     {
-        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(settings);
         var builder = new NpgsqlConnectionStringBuilder { Host = "localhost", Port = 5432 };
-        if (Get(environment, "ODOO_QUEUE_JOB_JOBRUNNER_DB_HOST") is { } host)
+        if (settings.DatabaseHost is { } host)
         {
             builder.Host = host;
         }
 
-        if (Get(environment, "ODOO_QUEUE_JOB_JOBRUNNER_DB_PORT") is { } port)
+        if (settings.DatabasePort is { } port)
         {
-            builder.Port = int.TryParse(port, out var p) && p is > 0 and < 65536
+            builder.Port = int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is > 0 and < 65536
                 ? p
-                : throw new FormatException($"ODOO_QUEUE_JOB_JOBRUNNER_DB_PORT is not a port number: '{port}'");
+                : throw new FormatException($"the job runner's database port (ODOO_QUEUE_JOB_JOBRUNNER_DB_PORT, jobrunner_db_port or db_port) is not a port number: '{port}'");
         }
 
-        builder.Username = Get(environment, "ODOO_QUEUE_JOB_JOBRUNNER_DB_USER") ?? Get(environment, "USER");
-        builder.Password = Get(environment, "ODOO_QUEUE_JOB_JOBRUNNER_DB_PASSWORD");
+        if (settings.DatabaseSslMode is { } sslMode)
+        {
+            builder.SslMode = Enum.TryParse<SslMode>(sslMode.Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var mode) && Enum.IsDefined(mode)
+                ? mode
+                : throw new FormatException($"db_sslmode in {settings.File.Source} is not an sslmode: '{sslMode}'");
+        }
+
+        builder.Username = settings.DatabaseUser ?? settings.Environment("USER");
+        builder.Password = settings.DatabasePassword;
         return new DatabaseEndpoint(builder);
     }
 
@@ -143,7 +161,4 @@ public sealed class DatabaseEndpoint
             throw new FormatException("database URL is neither a postgres:// URL nor a valid connection string (key=value;...)");
         }
     }
-
-    private static string? Get(IReadOnlyDictionary<string, string?> environment, string name) =>
-        environment.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value : null;
 }

@@ -17,13 +17,18 @@ public sealed class QueueJobDatabases
     private readonly DatabaseEndpoint _endpoint;
     private readonly IReadOnlyList<string> _named;
     private readonly string _applicationName;
+    private readonly Func<string, bool>? _accept;
 
-    /// <summary>Names to use as given, or an empty list for discovery.</summary>
-    public QueueJobDatabases(DatabaseEndpoint endpoint, IReadOnlyList<string> named, string applicationName)
+    /// <summary>
+    /// Names to use as given, or an empty list for discovery. <paramref name="accept"/>, if given, is asked
+    /// about each discovered name before connecting to it (Odoo's dbfilter); it never drops a named database.
+    /// </summary>
+    public QueueJobDatabases(DatabaseEndpoint endpoint, IReadOnlyList<string> named, string applicationName, Func<string, bool>? accept = null)
     {
         _endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
         _named = named ?? throw new ArgumentNullException(nameof(named));
         _applicationName = applicationName;
+        _accept = accept;
     }
 
     /// <summary>The named databases, else the endpoint's own database, else discovery.</summary>
@@ -76,7 +81,8 @@ public sealed class QueueJobDatabases
         await Parallel.ForEachAsync(
             Enumerable.Range(0, candidates.Count),
             new ParallelOptions { MaxDegreeOfParallelism = ParallelChecks, CancellationToken = cancellationToken },
-            async (i, token) => hasTable[i] = known?.Contains(candidates[i]) == true || await HasQueueJobAsync(candidates[i], token));
+            async (i, token) => hasTable[i] = _accept?.Invoke(candidates[i]) != false
+                && (known?.Contains(candidates[i]) == true || await HasQueueJobAsync(candidates[i], token)));
         var found = candidates.Where((_, i) => hasTable[i]).ToList();
         return found;
     }

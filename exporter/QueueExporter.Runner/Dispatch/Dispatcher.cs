@@ -188,7 +188,16 @@ internal sealed class Dispatcher : IDisposable
             return;
         }
 
-        RunnerLog.ExceptionInGet(_logger, error!, url.ToString());
+        if (outcome == DispatchOutcome.Refused)
+        {
+            // Back-pressure working as designed: one line, no exception, however often it happens.
+            RunnerLog.WorkerRefused(_logger, job.Uuid, database);
+        }
+        else
+        {
+            RunnerLog.ExceptionInGet(_logger, error!, url.ToString());
+        }
+
         try
         {
             // Hold the slot a moment: re-queueing at once would hammer a worker that is down.

@@ -73,7 +73,7 @@ internal sealed class WorkerClient : IDisposable
             return response.StatusCode switch
             {
                 // A full worker says so at once rather than letting the job wait for the rescue.
-                System.Net.HttpStatusCode.ServiceUnavailable => (DispatchOutcome.Refused, new HttpRequestException("the worker answered 503 (full or stopping)", null, response.StatusCode)),
+                System.Net.HttpStatusCode.ServiceUnavailable => (DispatchOutcome.Refused, null),
                 _ when response.IsSuccessStatusCode => (DispatchOutcome.Ok, null),
                 _ => (DispatchOutcome.HttpError, null),
             };

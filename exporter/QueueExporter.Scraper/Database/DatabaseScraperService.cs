@@ -38,7 +38,7 @@ public sealed partial class DatabaseScraperService : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var resolver = new QueueJobDatabases(_endpoint, [.. _options.Databases], ScrapeConnections.ApplicationName);
+        var resolver = new QueueJobDatabases(_endpoint, [.. _options.Databases], ScrapeConnections.ApplicationName, _options.DatabaseFilter);
         var databases = await ResolveDatabasesAsync(resolver, stoppingToken);
         if (databases is null)
         {

@@ -62,14 +62,13 @@ public sealed class ScraperMetrics
     public ScrapeStatus Status { get; } = new();
 
     /// <summary>
-    /// Creates the families on <paramref name="registry"/> and sets build info for <paramref name="version"/>.
+    /// Creates the families on <paramref name="registry"/>.
     /// Per database, <paramref name="maxChannels"/> channels keep their name (the rest are <c>other</c>)
     /// and a channel not seen for <paramref name="channelIdleTime"/> is dropped.
     /// </summary>
-    public ScraperMetrics(CollectorRegistry registry, string version, int maxChannels = ScraperOptions.DefaultMaxChannels, TimeSpan? channelIdleTime = null)
+    public ScraperMetrics(CollectorRegistry registry, int maxChannels = ScraperOptions.DefaultMaxChannels, TimeSpan? channelIdleTime = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
-        ArgumentException.ThrowIfNullOrEmpty(version);
         ArgumentOutOfRangeException.ThrowIfNegative(maxChannels);
         _maxChannels = maxChannels;
         _channelIdleTime = channelIdleTime ?? ScraperOptions.DefaultChannelIdleTime;
@@ -128,7 +127,6 @@ public sealed class ScraperMetrics
             "queue_job_scrape_monitoring_index",
             "1 when the database has the optional queue_job_monitoring_index (schema install --monitoring-index), so the refresh is an index-only scan; else 0.",
             "database");
-        factory.CreateGauge("queue_job_exporter_build_info", "The exporter's version; always 1.", "version").WithLabels(version).Set(1);
     }
 
     /// <summary>

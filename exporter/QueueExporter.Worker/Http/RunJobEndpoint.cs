@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using QueueExporter.QueueJob.Connection;
+using QueueExporter.QueueJob.Logging;
 using QueueExporter.Worker.Execution;
 
 namespace QueueExporter.Worker.Http;
@@ -36,6 +37,14 @@ internal static class RunJobEndpoint
         if (database.Length == 0 || uuid.Length == 0)
         {
             return Results.Text("db and job_uuid are required\n", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        // No database or job name holds a control character; PostgreSQL refuses a NUL in text outright.
+        // Refused here, such a value never reaches SQL (a 500) or a log line raw.
+        if (LogText.HasControlCharacters(database) || LogText.HasControlCharacters(uuid))
+        {
+            WorkerLog.MalformedRequest(logger, LogText.Escape(uuid), LogText.Escape(database));
+            return Results.Text("db and job_uuid must not contain control characters\n", statusCode: StatusCodes.Status400BadRequest);
         }
 
         try

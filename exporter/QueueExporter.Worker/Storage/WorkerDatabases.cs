@@ -101,7 +101,7 @@ internal sealed class WorkerDatabases : IAsyncDisposable
                 return false;
             }
 
-            var found = await new QueueJobDatabases(_endpoint, [], WorkerOptions.ApplicationName).DiscoverAsync(cancellationToken);
+            var found = await new QueueJobDatabases(_endpoint, [], WorkerOptions.ApplicationName, _options.DatabaseFilter).DiscoverAsync(cancellationToken);
             _lastDiscovery = _clock.GetUtcNow();
             _allowed = new HashSet<string>(found, StringComparer.Ordinal);
             WorkerLog.DatabasesDiscovered(_logger, found.Count, string.Join(", ", found));

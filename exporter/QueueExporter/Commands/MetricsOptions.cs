@@ -13,5 +13,6 @@ internal sealed class MetricsOptions
 
     public void AddTo(Command command) => command.Options.Add(RuntimeMetrics);
 
-    public ExporterMetrics Create(ParseResult parse) => ExporterMetrics.Create(parse.GetValue(RuntimeMetrics));
+    /// <summary>The registry of the command being run; its name (runner, worker, scrape) is the build info's component label.</summary>
+    public ExporterMetrics Create(ParseResult parse) => ExporterMetrics.Create(parse.CommandResult.Command.Name, parse.GetValue(RuntimeMetrics));
 }

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using QueueExporter.QueueJob.Configuration;
+using QueueExporter.QueueJob.Connection;
 using QueueExporter.QueueJob.Logging;
 using QueueExporter.QueueJob.Options;
 using QueueExporter.QueueJob.Web;
@@ -26,10 +28,10 @@ internal static class RunnerCommand
         var database = new DatabaseOptions();
         var metrics = new MetricsOptions();
         var web = new WebConfigOption();
-        var channels = new Option<string?>("--channels") { Description = "Channels as OCA writes them, e.g. root:4,root.mail:1:sequential,root.edi:2:throttle=5. Default: $ODOO_QUEUE_JOB_CHANNELS, else root:1." };
-        var workerUrl = new Option<string?>("--worker-url") { Description = "Base URL of the Odoo HTTP workers (runjob is GET {url}/queue_job/runjob). Default: $ODOO_QUEUE_JOB_SCHEME://$ODOO_QUEUE_JOB_HOST:$ODOO_QUEUE_JOB_PORT, else http://127.0.0.1:8069." };
-        var authUser = new Option<string?>("--http-auth-user") { Description = "Basic-auth user for runjob calls. Default: $ODOO_QUEUE_JOB_HTTP_AUTH_USER." };
-        var authPassword = new Option<string?>("--http-auth-password") { Description = "Basic-auth password for runjob calls. Default: $ODOO_QUEUE_JOB_HTTP_AUTH_PASSWORD." };
+        var channels = new Option<string?>("--channels") { Description = "Channels as OCA writes them, e.g. root:4,root.mail:1:sequential,root.edi:2:throttle=5. Default: $ODOO_QUEUE_JOB_CHANNELS, else [queue_job] channels of the Odoo config file, else root:1." };
+        var workerUrl = new Option<string?>("--worker-url") { Description = "Base URL of the Odoo HTTP workers (runjob is GET {url}/queue_job/runjob). Default: $ODOO_QUEUE_JOB_SCHEME://$ODOO_QUEUE_JOB_HOST:$ODOO_QUEUE_JOB_PORT, else the Odoo config file's [queue_job] scheme, host, port (then http_interface, http_port), else http://127.0.0.1:8069." };
+        var authUser = new Option<string?>("--http-auth-user") { Description = "Basic-auth user for runjob calls. Default: $ODOO_QUEUE_JOB_HTTP_AUTH_USER, else [queue_job] http_auth_user." };
+        var authPassword = new Option<string?>("--http-auth-password") { Description = "Basic-auth password for runjob calls. Default: $ODOO_QUEUE_JOB_HTTP_AUTH_PASSWORD, else [queue_job] http_auth_password (preferable: the command line is visible to other users)." };
         var listen = new Option<string>("--listen") { Description = "host:port (or http://host:port) serving /metrics and /healthz; host: an IP address, localhost or *; port 0: any free port.", DefaultValueFactory = _ => DefaultListen };
         var rescueTimeout = DurationOption.Create("--rescue-timeout", "How long after which an enqueued job is found dead in databases without queue_job_lock (started jobs are left alone there).", TimeSpan.FromSeconds(300));
         var deadJobGrace = DurationOption.Create("--dead-job-grace", "Time after enqueueing before a job whose queue_job_lock row is missing or free is found dead (OCA: 10s).", TimeSpan.FromSeconds(10));
@@ -65,15 +67,17 @@ internal static class RunnerCommand
         command.SetAction((parse, cancellationToken) => CommandFailure.RunAsync(
             async () =>
             {
-                var environment = DatabaseOptions.EnvironmentVariables();
+                var settings = database.Settings(parse);
+                var worker = ResolveWorkerUrl(parse.GetValue(workerUrl), settings);
                 var options = new RunnerOptions
                 {
-                    Endpoint = database.ResolveEndpoint(parse),
-                    Databases = parse.GetValue(database.Databases) ?? [],
-                    Channels = ResolveChannels(parse.GetValue(channels), environment),
-                    WorkerUrl = ResolveWorkerUrl(parse.GetValue(workerUrl), environment),
-                    HttpAuthUser = parse.GetValue(authUser) ?? environment.GetValueOrDefault("ODOO_QUEUE_JOB_HTTP_AUTH_USER"),
-                    HttpAuthPassword = parse.GetValue(authPassword) ?? environment.GetValueOrDefault("ODOO_QUEUE_JOB_HTTP_AUTH_PASSWORD"),
+                    Endpoint = DatabaseEndpoint.Resolve(parse.GetValue(database.Url), settings),
+                    Databases = database.ResolveDatabaseNames(parse),
+                    DatabaseFilter = DatabaseOptions.DatabaseFilter(settings, worker.Host),
+                    Channels = ResolveChannels(parse.GetValue(channels), settings),
+                    WorkerUrl = worker,
+                    HttpAuthUser = parse.GetValue(authUser) ?? settings.HttpAuthUser,
+                    HttpAuthPassword = parse.GetValue(authPassword) ?? settings.HttpAuthPassword,
                     RescueTimeout = parse.GetValue(rescueTimeout),
                     DeadJobGrace = parse.GetValue(deadJobGrace),
                     RescueInterval = parse.GetValue(rescueInterval),
@@ -141,29 +145,34 @@ internal static class RunnerCommand
         return app;
     }
 
-    internal static string ResolveChannels(string? explicitChannels, IReadOnlyDictionary<string, string?> environment) =>
+    /// <summary>--channels, else ODOO_QUEUE_JOB_CHANNELS, else [queue_job] channels, else root:1 (OCA's order).</summary>
+    internal static string ResolveChannels(string? explicitChannels, OdooSettings settings) =>
         !string.IsNullOrWhiteSpace(explicitChannels) ? explicitChannels
-        : environment.GetValueOrDefault("ODOO_QUEUE_JOB_CHANNELS") is { Length: > 0 } fromEnv && !string.IsNullOrWhiteSpace(fromEnv) ? fromEnv
-        : ChannelConfigurationParser.Default;
+        : settings.Channels ?? ChannelConfigurationParser.Default;
 
-    internal static Uri ResolveWorkerUrl(string? explicitUrl, IReadOnlyDictionary<string, string?> environment)
+    /// <summary>
+    /// --worker-url, else scheme://host:port from ODOO_QUEUE_JOB_SCHEME|HOST|PORT, else [queue_job]
+    /// scheme|host|port, else Odoo's http_interface|http_port, each part on its own as OCA does;
+    /// defaults http, 127.0.0.1 (OCA: localhost, which may resolve to ::1 first), 8069.
+    /// </summary>
+    internal static Uri ResolveWorkerUrl(string? explicitUrl, OdooSettings settings)
     {
         if (!string.IsNullOrWhiteSpace(explicitUrl))
         {
             return Uri.TryCreate(explicitUrl, UriKind.Absolute, out var url) ? url : throw new ArgumentException($"--worker-url is not an absolute URL: '{explicitUrl}'");
         }
 
-        var scheme = Env(environment, "ODOO_QUEUE_JOB_SCHEME") ?? "http";
-        var host = Env(environment, "ODOO_QUEUE_JOB_HOST") ?? "127.0.0.1";
-        var port = Env(environment, "ODOO_QUEUE_JOB_PORT") ?? "8069";
+        var scheme = settings.WorkerScheme ?? "http";
+        var host = settings.WorkerHost ?? "127.0.0.1";
+        var port = settings.WorkerPort ?? "8069";
         if (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var portNumber) || portNumber is < 1 or > 65535)
         {
-            throw new ArgumentException($"ODOO_QUEUE_JOB_PORT is not a port number: '{port}'");
+            throw new ArgumentException($"the worker port (ODOO_QUEUE_JOB_PORT, [queue_job] port or http_port) is not a port number: '{port}'");
         }
 
         return Uri.TryCreate($"{scheme}://{host}:{portNumber}", UriKind.Absolute, out var built)
             ? built
-            : throw new ArgumentException($"ODOO_QUEUE_JOB_SCHEME/HOST do not make a URL: '{scheme}://{host}'");
+            : throw new ArgumentException($"the worker scheme and host (ODOO_QUEUE_JOB_SCHEME|HOST, [queue_job] scheme|host) do not make a URL: '{scheme}://{host}'");
     }
 
     private static CapacityScope ParseCapacityScope(string? value) => value switch
@@ -175,7 +184,4 @@ internal static class RunnerCommand
 
     private static int AtLeastOne(int value, string option) =>
         value >= 1 ? value : throw new ArgumentException($"{option} must be at least 1, got {value}");
-
-    private static string? Env(IReadOnlyDictionary<string, string?> environment, string name) =>
-        environment.GetValueOrDefault(name) is { } value && !string.IsNullOrWhiteSpace(value) ? value : null;
 }

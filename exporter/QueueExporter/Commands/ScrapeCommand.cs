@@ -160,17 +160,20 @@ public static class ScrapeCommand
             AuthUser = parse.GetValue(AuthUser),
             AuthPassword = parse.GetValue(AuthPassword) ?? Environment.GetEnvironmentVariable(AuthPasswordEnvironmentVariable),
         };
-        foreach (var database in parse.GetValue(DatabaseSelection.Databases) ?? [])
+        var settings = DatabaseSelection.Settings(parse);
+        foreach (var database in DatabaseSelection.ResolveDatabaseNames(parse))
         {
             options.Databases.Add(database);
         }
+
+        options.DatabaseFilter = DatabaseOptions.DatabaseFilter(settings, settings.WorkerHost ?? "127.0.0.1");
 
         foreach (var file in parse.GetValue(LogFile) ?? [])
         {
             options.LogFiles.Add(file);
         }
 
-        var endpoint = options.ReadDatabases ? DatabaseSelection.ResolveEndpoint(parse) : null;
+        var endpoint = options.ReadDatabases ? DatabaseEndpoint.Resolve(parse.GetValue(DatabaseSelection.Url), settings) : null;
         var web = WebConfigSelection.Load(parse);
         using var metrics = MetricsSelection.Create(parse);
         await using var app = Build(options, endpoint, metrics.Registry, parse.GetValue(LogFormat) ?? "simple", parse.GetValue(LogLevelSelection), web);

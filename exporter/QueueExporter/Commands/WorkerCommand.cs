@@ -1,4 +1,5 @@
 using System.CommandLine;
+using QueueExporter.QueueJob.Connection;
 using QueueExporter.QueueJob.Logging;
 using QueueExporter.Worker;
 
@@ -29,17 +30,13 @@ internal static class WorkerCommand
         };
         var authUser = new Option<string?>("--http-auth-user")
         {
-            Description = $"Require HTTP basic auth with this user on /queue_job/runjob (default ${AuthUserVariable}, as the runner sends it).",
+            Description = $"Require HTTP basic auth with this user on /queue_job/runjob (default ${AuthUserVariable}, else [queue_job] http_auth_user of the Odoo config file, as the runner sends it).",
         };
         var authPassword = new Option<string?>("--http-auth-password")
         {
-            Description = $"The basic-auth password (default ${AuthPasswordVariable}).",
+            Description = $"The basic-auth password (default ${AuthPasswordVariable}, else [queue_job] http_auth_password; preferable: the command line is visible to other users).",
         };
-        var retryDelay = new Option<double>("--default-retry-delay")
-        {
-            Description = "Seconds before the next attempt after a retryable error, for functions without a retry pattern (Odoo's default: 600).",
-            DefaultValueFactory = _ => 600,
-        };
+        var retryDelay = DurationOption.Create("--default-retry-delay", "Time before the next attempt after a retryable error, for functions without a retry pattern (Odoo's: 10m).", TimeSpan.FromMinutes(10), allowZero: true);
 
         var maxConcurrentJobs = new Option<int>("--max-concurrent-jobs")
         {
@@ -75,18 +72,17 @@ internal static class WorkerCommand
         command.SetAction((parse, cancellationToken) => CommandFailure.RunAsync(
             async () =>
             {
-                var environment = DatabaseOptions.EnvironmentVariables();
+                var settings = database.Settings(parse);
                 var options = new WorkerOptions
                 {
-                    Endpoint = database.ResolveEndpoint(parse),
-                    Databases = parse.GetValue(database.Databases) ?? [],
+                    Endpoint = DatabaseEndpoint.Resolve(parse.GetValue(database.Url), settings),
+                    Databases = database.ResolveDatabaseNames(parse),
+                    DatabaseFilter = DatabaseOptions.DatabaseFilter(settings, settings.WorkerHost ?? "127.0.0.1"),
                     Listen = parse.GetValue(listen)!,
                     DemoHandlers = parse.GetValue(demoHandlers),
-                    HttpAuthUser = parse.GetValue(authUser) ?? environment.GetValueOrDefault(AuthUserVariable),
-                    HttpAuthPassword = parse.GetValue(authPassword) ?? environment.GetValueOrDefault(AuthPasswordVariable),
-                    DefaultRetryDelay = parse.GetValue(retryDelay) is var seconds && seconds >= 0
-                        ? TimeSpan.FromSeconds(seconds)
-                        : throw new ArgumentException($"--default-retry-delay must not be negative, got {seconds}"),
+                    HttpAuthUser = parse.GetValue(authUser) ?? settings.HttpAuthUser,
+                    HttpAuthPassword = parse.GetValue(authPassword) ?? settings.HttpAuthPassword,
+                    DefaultRetryDelay = parse.GetValue(retryDelay),
                     MaxConcurrentJobs = parse.GetValue(maxConcurrentJobs),
                     PoolSize = parse.GetValue(poolSize),
                     DeadJobGrace = parse.GetValue(deadJobGrace),

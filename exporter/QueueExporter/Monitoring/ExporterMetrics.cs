@@ -4,7 +4,7 @@ namespace QueueExporter.Monitoring;
 
 /// <summary>
 /// The metrics registry of one long-running command (runner, worker, scrape): the command's own
-/// metrics, the standard <c>process_*</c> metrics and, only when asked, the .NET runtime's and the
+/// metrics, <see cref="BuildInfo"/>, the standard <c>process_*</c> metrics and, only when asked, the .NET runtime's and the
 /// libraries' meters and event counters (GC, thread pool, Npgsql, HttpClient, Kestrel, msquic).
 /// Those are off by default: their names do not follow Prometheus conventions (promtool reports
 /// them), they triple the size of a scrape, and they say nothing about the queue.
@@ -24,10 +24,14 @@ public sealed class ExporterMetrics : IDisposable
     /// </summary>
     public static void SuppressLibraryDefaults() => Metrics.SuppressDefaultMetrics();
 
-    /// <summary>A new registry with the process metrics, and the runtime ones if <paramref name="runtimeMetrics"/>.</summary>
-    public static ExporterMetrics Create(bool runtimeMetrics)
+    /// <summary>
+    /// A new registry for <paramref name="component"/> (runner, worker, scrape) with its build info, the
+    /// process metrics, and the runtime ones if <paramref name="runtimeMetrics"/>.
+    /// </summary>
+    public static ExporterMetrics Create(string component, bool runtimeMetrics)
     {
         var metrics = new ExporterMetrics(Metrics.NewCustomRegistry());
+        BuildInfo.Register(metrics.Registry, component);
         ProcessMetrics.Register(metrics.Registry);
         if (runtimeMetrics)
         {

@@ -25,8 +25,14 @@ public static class QueueExporterCli
             start.ArgumentList.Add(argument);
         }
 
-        // Tests must not pick up the developer's own database settings.
+        // Tests must not pick up the developer's own database or Odoo settings.
         start.Environment.Remove("QUEUE_EXPORTER_DATABASE_URL");
+        start.Environment.Remove("ODOO_RC");
+        foreach (var odooVariable in start.Environment.Keys.Where(k => k.StartsWith("ODOO_QUEUE_JOB_", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(odooVariable);
+        }
+
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

@@ -17,6 +17,9 @@ public class UsageErrorTests
     [InlineData("--log-level", "scrape", "--log-level", "info")]
     [InlineData("--log-level", "worker", "--log-level", "loud")]
     [InlineData("--lock-check-interval", "worker", "--lock-check-interval", "1e9")]
+    [InlineData("--default-retry-delay", "worker", "--default-retry-delay", "-1")]
+    [InlineData("--default-retry-delay", "worker", "--default-retry-delay", "8d")]
+    [InlineData("--odoo-config", "scrape", "--odoo-config", "/nonexistent/odoo.conf")]
     public async Task A_bad_option_stops_with_one_line_naming_it_and_exit_code_2(string named, params string[] arguments)
     {
         var result = await QueueExporterCli.RunAsync([.. arguments, "--database-url", NoDatabase]);

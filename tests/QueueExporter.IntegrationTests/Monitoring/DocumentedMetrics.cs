@@ -40,7 +40,9 @@ internal static class DocumentedMetrics
         "queue_runner_dispatches_total",
         "queue_runner_rescued_jobs_total",
         "queue_runner_loop_duration_seconds",
-        "queue_runner_build_info",
+
+        // Every component (issue 13): which build runs, by component.
+        "queue_exporter_build_info",
 
         // Worker (issue 4).
         "queue_worker_jobs_total",
@@ -68,7 +70,6 @@ internal static class DocumentedMetrics
         "queue_job_scrape_period_seconds",
         "queue_job_retries_total",
         "queue_job_scrape_monitoring_index",
-        "queue_job_exporter_build_info",
         "queue_job_log_lines_total",
         "queue_job_log_events_total",
         "queue_job_log_last_line_timestamp_seconds",

@@ -32,6 +32,8 @@ public class ExporterPromtoolTests
             Assert.Contains($"\n{family} ", metrics, StringComparison.Ordinal);
         }
 
+        // One build-info family for every component, with the revision the build stamped in.
+        Assert.Matches($"\nqueue_exporter_build_info{{component=\"{command}\",version=\"[0-9][^\"]*\",revision=\"[0-9a-f]{{7,40}}\"}} 1\n", metrics);
         Assert.DoesNotContain("private_internaldiagnostics", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain("\nnpgsql_", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain("\ndotnet_", metrics, StringComparison.Ordinal);

@@ -52,7 +52,7 @@ public class RunnerCommandTests
 
             Assert.Contains($"queue_runner_leader{{database=\"{db.Name}\"}} 1", metrics, StringComparison.Ordinal);
             Assert.Contains("queue_runner_channel_capacity{channel=\"root.mail\"} 1", metrics, StringComparison.Ordinal);
-            Assert.Contains("queue_runner_build_info{version=", metrics, StringComparison.Ordinal);
+            Assert.Contains("queue_exporter_build_info{component=\"runner\",version=", metrics, StringComparison.Ordinal);
             Assert.Contains("queue_runner_heartbeat_timestamp_seconds ", metrics, StringComparison.Ordinal);
             Assert.Contains("queue_runner_dispatch_latency_seconds_bucket{channel=\"root.mail\"", metrics, StringComparison.Ordinal);
             await AssertPromtoolAcceptsAsync(metrics);

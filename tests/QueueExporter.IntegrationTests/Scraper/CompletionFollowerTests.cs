@@ -133,7 +133,7 @@ public sealed class CompletionFollowerTests
         database.Name,
         database.Endpoint,
         new ScraperOptions { StatementTimeout = TimeSpan.FromSeconds(5), ReconciliationInterval = TimeSpan.FromMinutes(10) },
-        new ScraperMetrics(registry, "test"),
+        new ScraperMetrics(registry),
         clock,
         NullLoggerFactory.Instance);
 }

@@ -25,7 +25,7 @@ public sealed class DatabaseScraperServiceTests
             RefreshInterval = TimeSpan.FromMilliseconds(200),
             DiscoveryInterval = TimeSpan.FromMilliseconds(200),
         };
-        using var service = new DatabaseScraperService(serverOnly, options, new ScraperMetrics(registry, "test"), TimeProvider.System, NullLoggerFactory.Instance);
+        using var service = new DatabaseScraperService(serverOnly, options, new ScraperMetrics(registry), TimeProvider.System, NullLoggerFactory.Instance);
         await service.StartAsync(CancellationToken.None);
 
         await Eventually.UntilAsync(async () => await UpAsync(registry, first.Name) == 1, Timeout, "the existing database is found");
@@ -48,7 +48,7 @@ public sealed class DatabaseScraperServiceTests
         var registry = Metrics.NewCustomRegistry();
         var options = new ScraperOptions { TerminalInterval = TimeSpan.FromHours(1), ChannelIdleTime = TimeSpan.FromHours(2) };
         options.Databases.Add(database.Name);
-        using var service = new DatabaseScraperService(database.Endpoint, options, new ScraperMetrics(registry, "test"), TimeProvider.System, NullLoggerFactory.Instance);
+        using var service = new DatabaseScraperService(database.Endpoint, options, new ScraperMetrics(registry), TimeProvider.System, NullLoggerFactory.Instance);
         await service.StartAsync(CancellationToken.None);
 
         await Eventually.UntilAsync(

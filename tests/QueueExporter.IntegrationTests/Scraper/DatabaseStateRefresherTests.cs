@@ -22,7 +22,7 @@ public sealed class DatabaseStateRefresherTests
         await using var database = await server.CreateDatabaseAsync(shape);
         var writer = await QueueJobTableWriter.OpenAsync(database);
         var registry = Metrics.NewCustomRegistry();
-        var metrics = new ScraperMetrics(registry, "test");
+        var metrics = new ScraperMetrics(registry);
         await using var refresher = NewRefresher(database, metrics, TimeProvider.System);
         await using var totals = NewTotals(database, metrics);
 
@@ -112,7 +112,7 @@ public sealed class DatabaseStateRefresherTests
         var shared = await PostgresServer.SharedAsync();
         await using var steady = await shared.CreateDatabaseAsync();
         var registry = Metrics.NewCustomRegistry();
-        var metrics = new ScraperMetrics(registry, "test");
+        var metrics = new ScraperMetrics(registry);
         await using var stoppingRefresher = NewRefresher(stopping, metrics, TimeProvider.System);
         await using var steadyRefresher = NewRefresher(steady, metrics, TimeProvider.System);
         await (await QueueJobTableWriter.OpenAsync(stopping)).EnqueueAsync(2);
@@ -149,7 +149,7 @@ public sealed class DatabaseStateRefresherTests
             database.Name,
             database.Endpoint,
             new ScraperOptions { StatementTimeout = TimeSpan.FromMilliseconds(300) },
-            new ScraperMetrics(registry, "test"),
+            new ScraperMetrics(registry),
             clock,
             NullLogger<DatabaseStateRefresher>.Instance);
         Assert.True(await refresher.RefreshAsync(CancellationToken.None));
@@ -280,7 +280,7 @@ public sealed class DatabaseStateRefresherTests
         metrics.Value("queue_job_scrape_up", ("database", database.Name));
 
     private static DatabaseStateRefresher NewRefresher(TestDatabase database, CollectorRegistry registry, TimeProvider? clock = null) =>
-        NewRefresher(database, new ScraperMetrics(registry, "test"), clock);
+        NewRefresher(database, new ScraperMetrics(registry), clock);
 
     // The fake clock stands still, so each refresh with it sees the same "now".
     private static DatabaseStateRefresher NewRefresher(TestDatabase database, ScraperMetrics metrics, TimeProvider? clock = null) => new(

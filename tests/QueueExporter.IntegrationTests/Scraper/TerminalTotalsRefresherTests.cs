@@ -26,7 +26,7 @@ public sealed class TerminalTotalsRefresherTests
 
         await ExecuteAsync(database, "ANALYZE queue_job");
         var registry = Metrics.NewCustomRegistry();
-        await using var totals = NewTotals(database, new ScraperMetrics(registry, "test"), new ScraperOptions { TerminalExactLimit = 10 });
+        await using var totals = NewTotals(database, new ScraperMetrics(registry), new ScraperOptions { TerminalExactLimit = 10 });
 
         Assert.True(await totals.RefreshAsync(CancellationToken.None));
 
@@ -47,7 +47,7 @@ public sealed class TerminalTotalsRefresherTests
         var jobs = await writer.EnqueueAsync(3);
         await writer.FailedAsync(jobs[0], "odoo.exceptions.UserError");
         var registry = Metrics.NewCustomRegistry();
-        var scraperMetrics = new ScraperMetrics(registry, "test");
+        var scraperMetrics = new ScraperMetrics(registry);
         var options = new ScraperOptions { TerminalTimeout = TimeSpan.FromMilliseconds(300), StatementTimeout = TimeSpan.FromSeconds(2) };
         await using var totals = NewTotals(database, scraperMetrics, options);
         await using var refresher = new DatabaseStateRefresher(

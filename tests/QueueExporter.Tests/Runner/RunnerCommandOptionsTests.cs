@@ -1,4 +1,5 @@
 using QueueExporter.Commands;
+using QueueExporter.QueueJob.Configuration;
 using QueueExporter.QueueJob.Connection;
 using QueueExporter.Runner;
 using QueueExporter.Runner.Channels;
@@ -15,9 +16,9 @@ public class RunnerCommandOptionsTests
     {
         var environment = new Dictionary<string, string?> { ["ODOO_QUEUE_JOB_CHANNELS"] = "root:3" };
 
-        Assert.Equal("root:9", RunnerCommand.ResolveChannels("root:9", environment));
-        Assert.Equal("root:3", RunnerCommand.ResolveChannels(null, environment));
-        Assert.Equal("root:1", RunnerCommand.ResolveChannels(null, NoEnvironment));
+        Assert.Equal("root:9", RunnerCommand.ResolveChannels("root:9", new OdooSettings(environment)));
+        Assert.Equal("root:3", RunnerCommand.ResolveChannels(null, new OdooSettings(environment)));
+        Assert.Equal("root:1", RunnerCommand.ResolveChannels(null, new OdooSettings(NoEnvironment)));
     }
 
     [Fact]
@@ -30,15 +31,40 @@ public class RunnerCommandOptionsTests
             ["ODOO_QUEUE_JOB_PORT"] = "8443",
         };
 
-        Assert.Equal(new Uri("https://odoo.internal:8443"), RunnerCommand.ResolveWorkerUrl(null, environment));
-        Assert.Equal(new Uri("http://127.0.0.1:8069"), RunnerCommand.ResolveWorkerUrl(null, NoEnvironment));
-        Assert.Equal(new Uri("http://w:1"), RunnerCommand.ResolveWorkerUrl("http://w:1", environment));
+        Assert.Equal(new Uri("https://odoo.internal:8443"), RunnerCommand.ResolveWorkerUrl(null, new OdooSettings(environment)));
+        Assert.Equal(new Uri("http://127.0.0.1:8069"), RunnerCommand.ResolveWorkerUrl(null, new OdooSettings(NoEnvironment)));
+        Assert.Equal(new Uri("http://w:1"), RunnerCommand.ResolveWorkerUrl("http://w:1", new OdooSettings(environment)));
+    }
+
+    [Fact]
+    public void Each_runner_setting_is_taken_from_the_flag_then_the_environment_then_the_odoo_config_file()
+    {
+        var file = OdooConfigFile.Parse("""
+            [options]
+            http_interface = 10.0.0.5
+            http_port = 8070
+
+            [queue_job]
+            channels = root:2,root.mail:1
+            scheme = https
+            host = odoo.lan
+            """, "odoo.conf");
+        var environment = new Dictionary<string, string?> { ["ODOO_QUEUE_JOB_HOST"] = "env.lan" };
+
+        Assert.Equal("root:2,root.mail:1", RunnerCommand.ResolveChannels(null, new OdooSettings(NoEnvironment, file)));
+        Assert.Equal("root:5", RunnerCommand.ResolveChannels(null, new OdooSettings(new Dictionary<string, string?> { ["ODOO_QUEUE_JOB_CHANNELS"] = "root:5" }, file)));
+        Assert.Equal("root:7", RunnerCommand.ResolveChannels("root:7", new OdooSettings(new Dictionary<string, string?> { ["ODOO_QUEUE_JOB_CHANNELS"] = "root:5" }, file)));
+
+        // Each part on its own, as OCA does: the environment's host, the file's scheme, Odoo's http_port.
+        Assert.Equal(new Uri("https://env.lan:8070"), RunnerCommand.ResolveWorkerUrl(null, new OdooSettings(environment, file)));
+        Assert.Equal(new Uri("https://odoo.lan:8070"), RunnerCommand.ResolveWorkerUrl(null, new OdooSettings(NoEnvironment, file)));
+        Assert.Equal(new Uri("http://flag:1"), RunnerCommand.ResolveWorkerUrl("http://flag:1", new OdooSettings(environment, file)));
     }
 
     [Fact]
     public void A_bad_port_in_the_environment_is_named()
     {
-        var error = Assert.Throws<ArgumentException>(() => RunnerCommand.ResolveWorkerUrl(null, new Dictionary<string, string?> { ["ODOO_QUEUE_JOB_PORT"] = "eighty" }));
+        var error = Assert.Throws<ArgumentException>(() => RunnerCommand.ResolveWorkerUrl(null, new OdooSettings(new Dictionary<string, string?> { ["ODOO_QUEUE_JOB_PORT"] = "eighty" })));
 
         Assert.Contains("ODOO_QUEUE_JOB_PORT", error.Message, StringComparison.Ordinal);
     }

@@ -19,7 +19,7 @@ public sealed partial class ScraperMetricsBoundsTests(ITestOutputHelper output)
     public async Task A_hundred_thousand_distinct_channels_exception_names_and_functions_keep_metrics_under_one_megabyte()
     {
         var registry = Metrics.NewCustomRegistry();
-        var metrics = new ScraperMetrics(registry, "1.2.3");
+        var metrics = new ScraperMetrics(registry);
         var exceptions = new FirstSeenLabels(ScraperOptions.DefaultMaxExceptionLabels);
         var functions = new FirstSeenLabels(ScraperOptions.DefaultMaxFunctions);
         // Every thousandth name is pathological: far longer than any label value should be.

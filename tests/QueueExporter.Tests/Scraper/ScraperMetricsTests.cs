@@ -13,7 +13,7 @@ public sealed class ScraperMetricsTests
     public async Task Every_state_of_a_known_channel_is_exported_with_zero_when_empty()
     {
         var registry = Metrics.NewCustomRegistry();
-        var metrics = new ScraperMetrics(registry, "1.2.3");
+        var metrics = new ScraperMetrics(registry);
 
         metrics.PublishActive("db1", ["pending", "enqueued", "started"], [new JobStateCount("root.mail", "pending", 4, Now.AddSeconds(-30))], Now);
 
@@ -23,14 +23,13 @@ public sealed class ScraperMetricsTests
         Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root\",state=\"enqueued\"} 0", text, StringComparison.Ordinal);
         Assert.Contains("queue_job_oldest_age_seconds{database=\"db1\",channel=\"root.mail\",state=\"pending\"} 30", text, StringComparison.Ordinal);
         Assert.Contains("queue_job_oldest_age_seconds{database=\"db1\",channel=\"root.mail\",state=\"started\"} 0", text, StringComparison.Ordinal);
-        Assert.Contains("queue_job_exporter_build_info{version=\"1.2.3\"} 1", text, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_database_marked_down_keeps_its_last_values_and_its_last_success_time()
     {
         var registry = Metrics.NewCustomRegistry();
-        var metrics = new ScraperMetrics(registry, "1.2.3");
+        var metrics = new ScraperMetrics(registry);
         metrics.PublishActive("db1", ["pending"], [new JobStateCount("root", "pending", 4, null)], Now);
         metrics.PublishRunnerSessions("db1", 1);
         metrics.MarkUp("db1", TimeSpan.FromMilliseconds(5), Now);
@@ -49,7 +48,7 @@ public sealed class ScraperMetricsTests
     public async Task A_terminal_count_moves_with_the_completions_seen_after_it_began()
     {
         var registry = Metrics.NewCustomRegistry();
-        var metrics = new ScraperMetrics(registry, "1.2.3");
+        var metrics = new ScraperMetrics(registry);
         metrics.RecordCompletions("db1", [new JobCompletion("root", "failed", null, null, "E")], Now);
         var baseline = metrics.BeginTerminalCount("db1", "failed");
         metrics.RecordCompletions("db1", [new JobCompletion("root", "failed", null, null, "E")], Now);
@@ -76,7 +75,7 @@ public sealed class ScraperMetricsTests
     public async Task Channels_beyond_the_bound_are_summed_as_other_and_idle_channels_are_dropped()
     {
         var registry = Metrics.NewCustomRegistry();
-        var metrics = new ScraperMetrics(registry, "1.2.3", maxChannels: 1, channelIdleTime: TimeSpan.FromMinutes(10));
+        var metrics = new ScraperMetrics(registry, maxChannels: 1, channelIdleTime: TimeSpan.FromMinutes(10));
         metrics.PublishActive(
             "db1",
             ["pending"],
@@ -108,7 +107,7 @@ public sealed class ScraperMetricsTests
     public async Task Completions_feed_counters_and_histograms()
     {
         var registry = Metrics.NewCustomRegistry();
-        var metrics = new ScraperMetrics(registry, "1.2.3");
+        var metrics = new ScraperMetrics(registry);
 
         metrics.RecordCompletions("db1", [
             new JobCompletion("root", "done", 2, 1, null, "res.partner.write", LatencySeconds: 45),
