@@ -111,7 +111,7 @@ internal static class ScrapeScenario
         var endpoint = cluster.Endpoint(database, BenchmarkCluster.ScraperRole);
         // Generous timeouts: this measures cost; a refresh that times out would measure nothing.
         var options = new ScraperOptions { StatementTimeout = TimeSpan.FromMinutes(5), TerminalTimeout = TimeSpan.FromMinutes(5) };
-        var metrics = new ScraperMetrics(Metrics.NewCustomRegistry(), "bench");
+        var metrics = new ScraperMetrics(Metrics.NewCustomRegistry());
         await using var refresher = new DatabaseStateRefresher(database, endpoint, options, metrics, TimeProvider.System, NullLogger<DatabaseStateRefresher>.Instance);
         var refresh = await MeasureAsync(cluster, database, "frequent refresh", BenchmarkCluster.ScraperRole, calls, () => Succeeds(refresher.RefreshAsync(CancellationToken.None), "refresh"));
         await using var totals = new TerminalTotalsRefresher(database, endpoint, options, metrics, TimeProvider.System, NullLogger<TerminalTotalsRefresher>.Instance);

@@ -239,7 +239,7 @@ public sealed class DatabaseStateRefresherTests
         }
 
         var registry = Metrics.NewCustomRegistry();
-        var metrics = new ScraperMetrics(registry, "test");
+        var metrics = new ScraperMetrics(registry);
         await using var withoutRefresher = NewRefresher(without, metrics);
         await using var withRefresher = NewRefresher(with, metrics);
         Assert.True(await withoutRefresher.RefreshAsync(CancellationToken.None));

@@ -20,7 +20,7 @@ public sealed class RefreshPeriodTests
             "db1",
             DatabaseEndpoint.Parse("postgres://monitor@127.0.0.1:5432/db1"),
             options,
-            new ScraperMetrics(registry, "1.2.3"),
+            new ScraperMetrics(registry),
             TimeProvider.System,
             NullLogger<DatabaseStateRefresher>.Instance);
 

@@ -76,7 +76,7 @@ public sealed partial class ScraperMetricsBoundsTests(ITestOutputHelper output)
     public async Task Names_all_at_the_length_limit_still_keep_metrics_under_one_megabyte()
     {
         var registry = Metrics.NewCustomRegistry();
-        var metrics = new ScraperMetrics(registry, "1.2.3");
+        var metrics = new ScraperMetrics(registry);
         var exceptions = new FirstSeenLabels(ScraperOptions.DefaultMaxExceptionLabels);
         var functions = new FirstSeenLabels(ScraperOptions.DefaultMaxFunctions);
         // Every name far beyond the 100-character cut, so every label value exported is as long as allowed.
