@@ -126,6 +126,18 @@ export function queueOverview(config: MixinConfig): dashboard.DashboardBuilder {
       unit: 's',
       queries: quantileQueries('queue_job_function_duration_seconds', inDatabase, 'function, le', '{{function}}'),
     }))
+    .withPanel(timeSeriesPanel({
+      title: 'Created to done by function',
+      description: 'From date_created to done (queue wait, etas and dependencies included): p50, p95, p99 per job function. Not filtered by channel.',
+      unit: 's',
+      queries: quantileQueries('queue_job_function_latency_seconds', inDatabase, 'function, le', '{{function}}'),
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Retries per minute',
+      description: 'Increases of jobs\' retry counters per minute, per channel, as the scraper saw them (a job retried before the scraper first read it is not counted).',
+      unit: 'cpm', bars: true,
+      queries: [{ expr: `sum by (database, channel) (rate(queue_job_retries_total{${scope}}[$__rate_interval])) * 60`, legend: '{{database}} {{channel}}' }],
+    }))
     .withPanel(tablePanel({
       title: 'Top exceptions',
       description: 'The ten exception classes that failed most jobs over the selected time range.',
@@ -152,6 +164,18 @@ export function queueOverview(config: MixinConfig): dashboard.DashboardBuilder {
       description: 'Failed reads of a database per minute (a refresh over its statement timeout is one); the scraper logs the cause once per change.',
       unit: 'cpm', width: 6, bars: true,
       queries: [{ expr: `sum by (database) (rate(queue_job_scrape_errors_total{${inDatabase}}[$__rate_interval])) * 60`, legend: '{{database}}' }],
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Refresh period',
+      description: 'Time between two refreshes of each database: the --interval, stretched while refreshes are slow (four times the last refresh, at most eight times --interval).',
+      unit: 's', width: 12,
+      queries: [{ expr: `max by (database) (queue_job_scrape_period_seconds{${inDatabase}})`, legend: '{{database}}' }],
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Monitoring index',
+      description: '1 where the database has the optional monitoring index (schema install --monitoring-index), which makes the refresh an index-only scan; 0 where it has not.',
+      unit: 'none', width: 12,
+      queries: [{ expr: `max by (database) (queue_job_scrape_monitoring_index{${inDatabase}})`, legend: '{{database}}' }],
     }))
     .withPanel(timeSeriesPanel({
       title: 'Log events per minute',

@@ -42,7 +42,7 @@ public class WebConfigListenerTests
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
-        Assert.Contains("queue_exporter_build_info", await right.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("# TYPE queue_job_log_lines_total ", await right.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymousHealth.StatusCode);
 
