@@ -63,6 +63,34 @@ export function queueRunner(config: MixinConfig): dashboard.DashboardBuilder {
     }));
 
   builder
+    .withRow(new dashboard.RowBuilder('Fleet'))
+    .withPanel(timeSeriesPanel({
+      title: 'Databases led and assigned per replica',
+      description: 'Per runner process: databases whose leader lock it holds, and databases it tries to lead (all it serves, or with --fleet its share). Led below assigned for long: another runner (or OCA\'s) holds those databases.',
+      unit: 'short', width: 8,
+      queries: [
+        { expr: `max by (instance) (queue_runner_databases_led{${runner}})`, legend: '{{instance}} led' },
+        { expr: `max by (instance) (queue_runner_databases_assigned{${runner}})`, legend: '{{instance}} assigned' },
+      ],
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Fleet members',
+      description: 'Live replicas each runner sees in its fleet (0 outside a fleet), and its own slot (-1 while it is not a member: no fleet, joining, or its membership session failed).',
+      unit: 'short', width: 8,
+      queries: [
+        { expr: `max by (instance) (queue_runner_fleet_replicas{${runner}})`, legend: '{{instance}} replicas seen' },
+        { expr: `max by (instance) (queue_runner_fleet_slot{${runner}})`, legend: '{{instance}} slot' },
+        { expr: `max by (instance, scope) (queue_runner_capacity_scope{${runner}})`, legend: '{{instance}} capacity scope {{scope}}' },
+      ],
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Hand-overs per minute',
+      description: 'Leadership hand-overs between fleet replicas: released (an orderly hand-over of a database now assigned elsewhere) and taken (a newly assigned database this replica began to lead).',
+      unit: 'cpm', width: 8, bars: true,
+      queries: [{ expr: `sum by (instance, reason) (rate(queue_runner_handovers_total{${runner}}[$__rate_interval])) * 60`, legend: '{{instance}} {{reason}}' }],
+    }));
+
+  builder
     .withRow(new dashboard.RowBuilder('Channels and dispatch'))
     .withPanel(timeSeriesPanel({
       title: 'Channel capacity vs running vs queued',

@@ -41,6 +41,14 @@ internal static class DocumentedMetrics
         "queue_runner_rescued_jobs_total",
         "queue_runner_loop_duration_seconds",
 
+        // Runner fleet (issue 15).
+        "queue_runner_databases_led",
+        "queue_runner_databases_assigned",
+        "queue_runner_fleet_replicas",
+        "queue_runner_fleet_slot",
+        "queue_runner_capacity_scope",
+        "queue_runner_handovers_total",
+
         // Every component (issue 13): which build runs, by component.
         "queue_exporter_build_info",
 
