@@ -16,6 +16,7 @@ namespace QueueExporter.IntegrationTests.Faults;
 /// its channel capacity (scope: database), no job is lost; and the runners hold at most 1.05
 /// connections per database at rest.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class FleetTests(ITestOutputHelper output)
 {
     private const int Databases = 60;
