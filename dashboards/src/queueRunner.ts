@@ -41,7 +41,7 @@ export function queueRunner(config: MixinConfig): dashboard.DashboardBuilder {
       title: 'Leaders',
       description: 'Runners holding the leader lock, per database: exactly 1 is healthy; 0 means no runner of ours dispatches that database (a standby waits).',
       unit: 'short', redBelow: 1, width: 8,
-      queries: [{ expr: `sum by (database) (queue_runner_leader{${runner}, ${databaseFilter}})`, legend: '{{database}}' }],
+      queries: [{ expr: `sum by (server, database) (queue_runner_leader{${runner}, ${databaseFilter}})`, legend: '{{database}} ({{server}})' }],
     }))
     .withPanel(statPanel({
       title: 'Runner version',
@@ -53,7 +53,7 @@ export function queueRunner(config: MixinConfig): dashboard.DashboardBuilder {
       title: 'Leader per database',
       description: '1 while the runner instance holds the advisory leader lock on the database. A switch between instances is a failover.',
       unit: 'short',
-      queries: [{ expr: `max by (instance, database) (queue_runner_leader{${runner}, ${databaseFilter}})`, legend: '{{instance}} {{database}}' }],
+      queries: [{ expr: `max by (instance, server, database) (queue_runner_leader{${runner}, ${databaseFilter}})`, legend: '{{instance}} {{database}} ({{server}})' }],
     }))
     .withPanel(timeSeriesPanel({
       title: 'Loop duration',
@@ -111,7 +111,7 @@ export function queueRunner(config: MixinConfig): dashboard.DashboardBuilder {
       title: 'Dispatches per minute by outcome',
       description: 'Dispatch attempts per minute, per database, channel and outcome: ok, http_error, timeout (the worker keeps running the job), connection_error (the job goes back to pending), refused (a full worker answered 503: the job goes back to pending), not_pending (the guarded update found the job already taken).',
       unit: 'cpm', stacked: true,
-      queries: [{ expr: `sum by (database, channel, outcome) (rate(queue_runner_dispatches_total{${runner}, ${databaseFilter}, ${channelFilter}}[$__rate_interval])) * 60`, legend: '{{database}} {{channel}} {{outcome}}' }],
+      queries: [{ expr: `sum by (server, database, channel, outcome) (rate(queue_runner_dispatches_total{${runner}, ${databaseFilter}, ${channelFilter}}[$__rate_interval])) * 60`, legend: '{{database}} ({{server}}) {{channel}} {{outcome}}' }],
     }))
     .withPanel(timeSeriesPanel({
       title: 'runjob HTTP call duration (p95)',
@@ -126,19 +126,19 @@ export function queueRunner(config: MixinConfig): dashboard.DashboardBuilder {
       title: 'Notifications per minute',
       description: 'NOTIFY queue_job messages received per minute, per database: every job insert and state change.',
       unit: 'cpm', width: 8,
-      queries: [{ expr: `sum by (database) (rate(queue_runner_notifications_total{${runner}, ${databaseFilter}}[$__rate_interval])) * 60`, legend: '{{database}}' }],
+      queries: [{ expr: `sum by (server, database) (rate(queue_runner_notifications_total{${runner}, ${databaseFilter}}[$__rate_interval])) * 60`, legend: '{{database}} ({{server}})' }],
     }))
     .withPanel(timeSeriesPanel({
       title: 'Database reconnections',
       description: 'Reconnections of the runner\'s listening connection per database. Each one is followed by a full resynchronisation from the table.',
       unit: 'short', width: 8, bars: true,
-      queries: [{ expr: `sum by (database) (increase(queue_runner_db_reconnects_total{${runner}, ${databaseFilter}}[$__rate_interval]))`, legend: '{{database}}' }],
+      queries: [{ expr: `sum by (server, database) (increase(queue_runner_db_reconnects_total{${runner}, ${databaseFilter}}[$__rate_interval]))`, legend: '{{database}} ({{server}})' }],
     }))
     .withPanel(timeSeriesPanel({
       title: 'Rescued jobs',
       description: 'Dead jobs (enqueued or started with no live worker) put back to pending or failed as JobFoundDead, per database and reason.',
       unit: 'short', width: 8, bars: true,
-      queries: [{ expr: `sum by (database, reason) (increase(queue_runner_rescued_jobs_total{${runner}, ${databaseFilter}}[$__rate_interval]))`, legend: '{{database}} {{reason}}' }],
+      queries: [{ expr: `sum by (server, database, reason) (increase(queue_runner_rescued_jobs_total{${runner}, ${databaseFilter}}[$__rate_interval]))`, legend: '{{database}} ({{server}}) {{reason}}' }],
     }));
 
   if (!config.deployment.worker) {

@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 using QueueExporter.QueueJob.Connection;
 using QueueExporter.Runner.Channels;
 using QueueExporter.Runner.Database;
 using QueueExporter.Runner.Dispatch;
 using QueueExporter.Runner.Fleet;
+using QueueExporter.Runner.Servers;
 using QueueExporter.Runner.Status;
 
 namespace QueueExporter.Runner;
@@ -14,7 +14,8 @@ namespace QueueExporter.Runner;
 /// <summary>
 /// The job runner: a compatible replacement for OCA's queue_job runner. It wires one supervised
 /// <see cref="DatabaseActor"/> per database (locked in sorted order at start), the pure scheduler inside
-/// the <see cref="RunnerLoop"/>, and the <see cref="Dispatcher"/>. Without a database list it lists the
+/// the <see cref="RunnerLoop"/>, and the <see cref="Dispatcher"/>. It serves one or several servers
+/// (<see cref="RunnerOptions.Servers"/>), each with its own workers; without a database list it lists each
 /// server's databases again every <see cref="RunnerOptions.DiscoveryInterval"/>, serving new ones and
 /// stopping gone ones. As a fleet replica (<see cref="RunnerOptions.Fleet"/>) it serves only its share
 /// of the databases (<see cref="FleetAssignment"/>), following membership, and hands over in order the
@@ -38,9 +39,13 @@ public sealed class JobRunner
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, ServedDatabase> _databases = new(StringComparer.Ordinal);
+
+    // Every database found since start, by key: the dispatcher labels a job of a database no longer served by it.
+    private readonly ConcurrentDictionary<string, DatabaseAddress> _addresses = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<ServerDiscovery> _servers;
     private RunnerLoop? _loop;
     private volatile bool _startedEveryDatabase;
-    private volatile string? _discoveryFailure;
+    private volatile string? _controlFailure;
     private volatile IReadOnlyList<string> _discovered = [];
     private FleetMembership? _fleet;
     private FleetView? _lastView;
@@ -55,6 +60,7 @@ public sealed class JobRunner
         _time = time ?? TimeProvider.System;
         _loggers = loggers ?? NullLoggerFactory.Instance;
         _logger = _loggers.CreateLogger<JobRunner>();
+        _servers = [.. options.Servers.Select(server => new ServerDiscovery(server, options.ApplicationName, options.Servers.Count > 1))];
     }
 
     /// <summary>When the runner loop last completed an iteration; null before it started.</summary>
@@ -69,8 +75,13 @@ public sealed class JobRunner
     /// </summary>
     public bool HasTriedEveryDatabase => _startedEveryDatabase;
 
-    /// <summary>Why the last discovery of the server's databases failed; null when it worked (or none ran yet).</summary>
-    public string? DiscoveryFailure => _discoveryFailure;
+    /// <summary>
+    /// Why the last listing of a server's databases failed (with several servers, each failing one named),
+    /// or the control loop's last failure; null when everything worked (or nothing ran yet).
+    /// </summary>
+    public string? DiscoveryFailure => _controlFailure ?? (_servers.Count == 1
+        ? _servers[0].Failure
+        : _servers.Where(s => s.Failure is not null).Select(s => $"{s.Server.Name}: {s.Failure}").ToList() is { Count: > 0 } failing ? string.Join("; ", failing) : null);
 
     /// <summary>Each channel's capacity and jobs as last counted by the loop (empty before it ran).</summary>
     public IReadOnlyList<ChannelJobCounts> ChannelCounts => _loop?.LastChannelCounts ?? [];
@@ -104,9 +115,12 @@ public sealed class JobRunner
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         RunnerLog.Starting(_logger);
-        IJobScheduler scheduler = _options.CapacityScope == CapacityScope.Database
-            ? new PerDatabaseScheduler(_options.ParsedChannels, _time)
-            : new JobScheduler(_options.ParsedChannels, _time);
+        IJobScheduler scheduler = _options.CapacityScope switch
+        {
+            CapacityScope.Database => new PartitionedScheduler(_options.ParsedChannels, _time),
+            CapacityScope.Server => new PartitionedScheduler(_options.ParsedChannels, _time, key => _addresses[key].Server),
+            _ => new JobScheduler(_options.ParsedChannels, _time),
+        };
         _metrics.CapacityScope.WithLabels(_options.CapacityScope.ToString().ToLowerInvariant()).Set(1);
         foreach (var counts in scheduler.CountChannels())
         {
@@ -118,22 +132,21 @@ public sealed class JobRunner
             RunnerLog.IgnoredChannelKeys(_logger, channel.Name, string.Join(", ", channel.IgnoredKeys!));
         }
 
-        var resolver = new QueueJobDatabases(_options.Endpoint, _options.Databases, _options.ApplicationName, _options.DatabaseFilter);
-        var databases = await ResolveDatabasesAsync(() => resolver.ResolveAsync(cancellationToken), cancellationToken);
-        if (databases is null)
+        if (!await FirstDiscoveryAsync(cancellationToken))
         {
             RunnerLog.Stopped(_logger);
             return;
         }
 
-        _discovered = [.. databases];
+        var databases = _discovered;
         RunnerLog.InitializingConnections(_logger);
         using var loopStop = new CancellationTokenSource();
         using var actorsStop = new CancellationTokenSource(); // cancelled only after in-flight calls drained
         using var budget = new ConnectionBudget(_options.MaxConnections);
-        using var dispatcher = new Dispatcher(
+        using var workers = new WorkerClients(_options);
+        var dispatcher = new Dispatcher(
             db => _databases.TryGetValue(db, out var served) ? served.Actor : null,
-            new WorkerClient(_options.WorkerUrl, _options.HttpAuthUser, _options.HttpAuthPassword, _options.HttpTimeout),
+            db => _addresses[db],
             _metrics,
             _time,
             _loggers.CreateLogger<Dispatcher>(),
@@ -148,6 +161,7 @@ public sealed class JobRunner
         var fleetTask = Task.CompletedTask;
         if (_options.Fleet)
         {
+            // With several servers, the first one named keeps the fleet's membership.
             _fleet = new FleetMembership(
                 _options.Endpoint.WithDatabase(_options.FleetDatabase).ToConnectionString(_options.ApplicationName, pooling: false),
                 _options.FleetInterval,
@@ -157,7 +171,7 @@ public sealed class JobRunner
             fleetTask = Task.Run(() => _fleet.RunAsync(actorsStop.Token), CancellationToken.None);
         }
 
-        var control = new ControlContext(resolver, loop, budget, actorsStop.Token);
+        var control = new ControlContext(workers, loop, budget, actorsStop.Token);
         try
         {
             if (_fleet is null)
@@ -208,7 +222,18 @@ public sealed class JobRunner
 
     private ServedDatabase Serve(string database, ControlContext control)
     {
-        var actor = new DatabaseActor(database, _options, new PostgresRunnerStore(database, _options, control.Budget, _time), control.Loop.Signals, _metrics, _time, _loggers.CreateLogger<DatabaseActor>());
+        var address = _addresses[database];
+        var server = _servers.First(s => string.Equals(s.Server.Name, address.Server, StringComparison.Ordinal)).Server;
+        var actor = new DatabaseActor(
+            address,
+            server,
+            control.Workers.For(server),
+            _options,
+            new PostgresRunnerStore(address, server, _options, control.Budget, _time),
+            control.Loop.Signals,
+            _metrics,
+            _time,
+            _loggers.CreateLogger<DatabaseActor>());
         var actorStop = CancellationTokenSource.CreateLinkedTokenSource(control.ActorsStop);
         var served = new ServedDatabase(actor, actorStop, Task.Run(() => actor.RunAsync(actorStop.Token), CancellationToken.None));
         _databases[database] = served;
@@ -216,19 +241,19 @@ public sealed class JobRunner
     }
 
     /// <summary>
-    /// The control loop: re-lists the server's databases every discovery interval (when none is named)
-    /// and, in a fleet, follows membership; after either it makes the databases served match what this
-    /// runner should lead. Supervised: a failure is logged with its stack, shown on /healthz and retried.
+    /// The control loop: re-lists each server's databases every discovery interval (when none is named;
+    /// sooner after a failed listing) and, in a fleet, follows membership; after either it makes the
+    /// databases served match what this runner should lead. Supervised: a failure is logged with its stack,
+    /// shown on /healthz and retried.
     /// </summary>
     private async Task FollowChangesAsync(ControlContext control, CancellationToken cancellationToken)
     {
-        var discovering = _options.Databases.Count == 0 && _options.Endpoint.Database is null;
-        var nextDiscovery = _time.GetUtcNow() + _options.DiscoveryInterval;
         while (true)
         {
+            var nextDiscovery = _servers.Min(s => s.NextAttempt ?? DateTimeOffset.MaxValue);
             using (var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                var waits = new List<Task> { Task.Delay(discovering ? Max(nextDiscovery - _time.GetUtcNow(), TimeSpan.Zero) : Timeout.InfiniteTimeSpan, _time, wake.Token) };
+                var waits = new List<Task> { Task.Delay(nextDiscovery == DateTimeOffset.MaxValue ? Timeout.InfiniteTimeSpan : Max(nextDiscovery - _time.GetUtcNow(), TimeSpan.Zero), _time, wake.Token) };
                 if (_fleet is not null)
                 {
                     waits.Add(_fleet.Changes.WaitToReadAsync(wake.Token).AsTask());
@@ -241,48 +266,84 @@ public sealed class JobRunner
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                if (discovering && _time.GetUtcNow() >= nextDiscovery)
-                {
-                    nextDiscovery = _time.GetUtcNow() + _options.DiscoveryInterval;
-                    if (!await DiscoverOnceAsync(control.Resolver, cancellationToken))
-                    {
-                        return;
-                    }
-
-                    _discoveryFailure = null;
-                }
-
+                await DiscoverDueAsync(cancellationToken);
                 await ReconcileAsync(control, initial: false);
+                _controlFailure = null;
             }
 #pragma warning disable CA1031 // Supervision: a failed discovery or reconciliation is logged, shown on /healthz and tried again next time.
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
 #pragma warning restore CA1031
             {
-                _discoveryFailure = $"{ex.GetType().Name}: {ex.Message}";
+                _controlFailure = $"{ex.GetType().Name}: {ex.Message}";
                 RunnerLog.DiscoveryFailed(_logger, ex, _options.DiscoveryInterval.TotalSeconds);
             }
         }
     }
 
-    /// <summary>One discovery: updates the databases on the server that have queue_job; false when stopping.</summary>
-    private async Task<bool> DiscoverOnceAsync(QueueJobDatabases resolver, CancellationToken cancellationToken)
+    /// <summary>
+    /// The first listing of every server, at once. Until one server answers there is nothing to serve: it
+    /// is tried again every few seconds, as OCA's runner does. Servers that do not answer then are tried
+    /// again by the control loop, their failure shown on /healthz. False when stopped first.
+    /// </summary>
+    private async Task<bool> FirstDiscoveryAsync(CancellationToken cancellationToken)
     {
-        var known = _discovered.ToHashSet(StringComparer.Ordinal);
-        var found = await ResolveDatabasesAsync(() => resolver.DiscoverAsync(cancellationToken, known), cancellationToken);
-        if (found is null)
+        while (true)
         {
-            return false;
+            await DiscoverDueAsync(cancellationToken);
+            if (_servers.Any(s => s.Found is not null))
+            {
+                return true;
+            }
+
+            try
+            {
+                await Task.Delay(DiscoveryRetryDelay, _time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Lists the servers whose listing is due, all at once, and updates the databases discovered.</summary>
+    private async Task DiscoverDueAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var due = _servers.Where(s => s.NextAttempt is { } next && next <= now).ToList();
+        if (due.Count == 0)
+        {
+            return;
         }
 
-        var added = found.Count(d => !known.Contains(d));
-        var removed = known.Count(d => !found.Contains(d, StringComparer.Ordinal));
-        if (added > 0 || removed > 0)
+        var known = _discovered.ToHashSet(StringComparer.Ordinal);
+        var failures = await Task.WhenAll(due.Select(s => s.RefreshAsync(now, _options.DiscoveryInterval, DiscoveryRetryDelay, cancellationToken)));
+        cancellationToken.ThrowIfCancellationRequested();
+        for (var i = 0; i < due.Count; i++)
+        {
+            if (failures[i] is { } failure)
+            {
+                RunnerLog.DatabaseError(_logger, due[i].Server.Endpoint.Describe(), DatabaseErrorDescriber.Describe(failure, due[i].Server.Endpoint));
+                RunnerLog.SleepingAndRetrying(_logger, failure, (int)DiscoveryRetryDelay.TotalSeconds);
+            }
+        }
+
+        // A server whose listing failed keeps what it had: its databases' own sessions notice an outage.
+        var found = _servers.SelectMany(s => s.Found ?? []).ToList();
+        foreach (var address in found)
+        {
+            _addresses[address.Key] = address;
+        }
+
+        var keys = found.Select(a => a.Key).Order(StringComparer.Ordinal).ToList();
+        var added = keys.Count(k => !known.Contains(k));
+        var removed = known.Count - (keys.Count - added);
+        if (_startedEveryDatabase && (added > 0 || removed > 0))
         {
             RunnerLog.DatabasesChanged(_logger, added, removed);
         }
 
-        _discovered = [.. found];
-        return true;
+        _discovered = keys;
     }
 
     /// <summary>
@@ -352,8 +413,8 @@ public sealed class JobRunner
             _metrics.HandOverDuration.WithLabels("released").Observe(_time.GetElapsedTime(started).TotalSeconds);
         }
 
-        _metrics.DatabaseUp.RemoveLabelled(database);
-        _metrics.Leader.RemoveLabelled(database);
+        _metrics.DatabaseUp.RemoveLabelled(gone.Actor.Address.Server, gone.Actor.Address.Name);
+        _metrics.Leader.RemoveLabelled(gone.Actor.Address.Server, gone.Actor.Address.Name);
     }
 
     private async Task ObserveTakeOverAsync(DatabaseActor actor, CancellationToken stopped, long assignedAt)
@@ -372,37 +433,7 @@ public sealed class JobRunner
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    private async Task<IReadOnlyList<string>?> ResolveDatabasesAsync(Func<Task<IReadOnlyList<string>>> resolve, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                return [.. (await resolve()).Order(StringComparer.Ordinal)];
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                RunnerLog.DatabaseError(_logger, _options.Endpoint.Describe(), DatabaseErrorDescriber.Describe(ex, _options.Endpoint));
-                RunnerLog.SleepingAndRetrying(_logger, ex, (int)DiscoveryRetryDelay.TotalSeconds);
-                try
-                {
-                    await Task.Delay(DiscoveryRetryDelay, _time, cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return null;
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return null;
-            }
-        }
-
-        return null;
-    }
-
     private sealed record ServedDatabase(DatabaseActor Actor, CancellationTokenSource Stop, Task Task);
 
-    private sealed record ControlContext(QueueJobDatabases Resolver, RunnerLoop Loop, ConnectionBudget Budget, CancellationToken ActorsStop);
+    private sealed record ControlContext(WorkerClients Workers, RunnerLoop Loop, ConnectionBudget Budget, CancellationToken ActorsStop);
 }

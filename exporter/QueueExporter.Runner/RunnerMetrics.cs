@@ -4,7 +4,7 @@ namespace QueueExporter.Runner;
 
 /// <summary>
 /// Every metric of the runner (documented in docs/metrics.md, "Runner"). Labels are bounded:
-/// database and channel names come from configuration and discovery, outcomes and reasons are fixed
+/// server, database and channel names come from configuration and discovery, outcomes and reasons are fixed
 /// sets; never a uuid or URL.
 /// </summary>
 public sealed class RunnerMetrics
@@ -16,10 +16,10 @@ public sealed class RunnerMetrics
     {
         var factory = Metrics.WithCustomRegistry(registry);
         Heartbeat = factory.CreateGauge("queue_runner_heartbeat_timestamp_seconds", "Unix time of the runner loop's last completed iteration.");
-        Leader = factory.CreateGauge("queue_runner_leader", "1 while this process holds the leader lock on the database.", "database");
-        Notifications = factory.CreateCounter("queue_runner_notifications_total", "queue_job notifications received.", "database");
-        NotificationsSkipped = factory.CreateCounter("queue_runner_notifications_skipped_total", "Notifications of the runner's own enqueue UPDATE, not re-read (the runner knows what it wrote).", "database");
-        Reconnects = factory.CreateCounter("queue_runner_db_reconnects_total", "Reconnections of the listening connection after a loss.", "database");
+        Leader = factory.CreateGauge("queue_runner_leader", "1 while this process holds the leader lock on the database.", "server", "database");
+        Notifications = factory.CreateCounter("queue_runner_notifications_total", "queue_job notifications received.", "server", "database");
+        NotificationsSkipped = factory.CreateCounter("queue_runner_notifications_skipped_total", "Notifications of the runner's own enqueue UPDATE, not re-read (the runner knows what it wrote).", "server", "database");
+        Reconnects = factory.CreateCounter("queue_runner_db_reconnects_total", "Reconnections of the listening connection after a loss.", "server", "database");
         ChannelCapacity = factory.CreateGauge("queue_runner_channel_capacity", "Configured channel capacity; 0 means unlimited.", "channel");
         ChannelJobs = factory.CreateGauge("queue_runner_channel_jobs", "Jobs the runner holds per channel and state (queued, running, failed, waiting_eta); running includes subchannels.", "channel", "state");
         DispatchLatency = factory.CreateHistogram(
@@ -30,15 +30,15 @@ public sealed class RunnerMetrics
             "queue_runner_dispatch_duration_seconds",
             "Duration of the runjob HTTP call by outcome.",
             new HistogramConfiguration { LabelNames = ["channel", "outcome"], Buckets = LatencyBuckets });
-        Dispatches = factory.CreateCounter("queue_runner_dispatches_total", "Dispatch attempts by outcome (ok, http_error, timeout, connection_error, refused, not_pending).", "database", "channel", "outcome");
-        RescuedJobs = factory.CreateCounter("queue_runner_rescued_jobs_total", "Dead enqueued/started jobs rescued, by reason (requeued, retries_exhausted).", "database", "reason");
+        Dispatches = factory.CreateCounter("queue_runner_dispatches_total", "Dispatch attempts by outcome (ok, http_error, timeout, connection_error, refused, not_pending).", "server", "database", "channel", "outcome");
+        RescuedJobs = factory.CreateCounter("queue_runner_rescued_jobs_total", "Dead enqueued/started jobs rescued, by reason (requeued, retries_exhausted).", "server", "database", "reason");
         LoopDuration = factory.CreateHistogram(
             "queue_runner_loop_duration_seconds",
             "Time the runner loop spends per iteration (applying facts, choosing and handing out jobs).",
             new HistogramConfiguration { Buckets = LatencyBuckets });
-        DatabaseUp = factory.CreateGauge("queue_runner_database_up", "1 while the database is served: led by this runner or by another one it stands by for; 0 while misconfigured, disconnected or failing.", "database");
-        DatabaseRestarts = factory.CreateCounter("queue_runner_database_restarts_total", "Times the work for a database failed unexpectedly and was restarted.", "database");
-        SkippedRows = factory.CreateCounter("queue_runner_skipped_rows_total", "Distinct queue_job rows the runner could not schedule as stored (reason: null_uuid, bad_uuid, null_state, unknown_state) or kept with a clamped timestamp (clamped_timestamp).", "database", "reason");
+        DatabaseUp = factory.CreateGauge("queue_runner_database_up", "1 while the database is served: led by this runner or by another one it stands by for; 0 while misconfigured, disconnected or failing.", "server", "database");
+        DatabaseRestarts = factory.CreateCounter("queue_runner_database_restarts_total", "Times the work for a database failed unexpectedly and was restarted.", "server", "database");
+        SkippedRows = factory.CreateCounter("queue_runner_skipped_rows_total", "Distinct queue_job rows the runner could not schedule as stored (reason: null_uuid, bad_uuid, null_state, unknown_state) or kept with a clamped timestamp (clamped_timestamp).", "server", "database", "reason");
         StaleSignals = factory.CreateCounter("queue_runner_stale_facts_dropped_total", "Facts read under a lease that had already ended, dropped by the runner loop.");
         DatabasesLed = factory.CreateGauge("queue_runner_databases_led", "Databases whose leader lock this process holds now.");
         DatabasesAssigned = factory.CreateGauge("queue_runner_databases_assigned", "Databases this process tries to lead: all it serves, or in a fleet its share.");

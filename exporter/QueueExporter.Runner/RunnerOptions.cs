@@ -1,5 +1,6 @@
 using QueueExporter.QueueJob.Connection;
 using QueueExporter.Runner.Channels;
+using QueueExporter.Runner.Servers;
 
 namespace QueueExporter.Runner;
 
@@ -20,6 +21,12 @@ public sealed record RunnerOptions
 
     /// <summary>Base URL of the Odoo HTTP workers; <c>/queue_job/runjob</c> is appended.</summary>
     public Uri WorkerUrl { get; init; } = new("http://127.0.0.1:8069");
+
+    /// <summary>
+    /// Servers served beside <see cref="Endpoint"/> (whose databases, filter and workers are the ones above),
+    /// each with its own databases and workers. See docs/runner.md, "Several servers".
+    /// </summary>
+    public IReadOnlyList<RunnerServer> OtherServers { get; init; } = [];
 
     /// <summary>Basic-auth user for the runjob call; none when null.</summary>
     public string? HttpAuthUser { get; init; }
@@ -93,14 +100,26 @@ public sealed record RunnerOptions
     /// <summary>The parsed channels (set by <see cref="Validate"/>).</summary>
     public IReadOnlyList<ChannelConfiguration> ParsedChannels { get; private set; } = [];
 
+    /// <summary>Every server served: <see cref="Endpoint"/>'s first, then <see cref="OtherServers"/> (set by <see cref="Validate"/>).</summary>
+    public IReadOnlyList<RunnerServer> Servers { get; private set; } = [];
+
     /// <summary>Checks every setting; throws <see cref="ArgumentException"/> (or <see cref="ChannelConfigurationException"/>) with one line naming the bad one.</summary>
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Endpoint, nameof(Endpoint));
         ParsedChannels = ChannelConfigurationParser.Parse(Channels);
-        if (!WorkerUrl.IsAbsoluteUri || (WorkerUrl.Scheme != Uri.UriSchemeHttp && WorkerUrl.Scheme != Uri.UriSchemeHttps))
+        Servers = [RunnerServer.For(Endpoint, Databases, DatabaseFilter, WorkerUrl), .. OtherServers];
+        foreach (var server in Servers)
         {
-            throw new ArgumentException($"worker URL must be an absolute http(s) URL, got '{WorkerUrl}'");
+            if (!server.WorkerUrl.IsAbsoluteUri || (server.WorkerUrl.Scheme != Uri.UriSchemeHttp && server.WorkerUrl.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new ArgumentException($"worker URL must be an absolute http(s) URL, got '{server.WorkerUrl}'");
+            }
+        }
+
+        if (Servers.GroupBy(s => s.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ArgumentException($"server {twice.Key} is given more than once: with several servers, each database URL names one server (its database, if any, is the one served there; without one, its databases are discovered)");
         }
 
         RequirePositive(HttpTimeout, "HTTP timeout");
@@ -120,7 +139,7 @@ public sealed record RunnerOptions
 
         if (!Enum.IsDefined(CapacityScope))
         {
-            throw new ArgumentException($"capacity scope must be runner or database, got {CapacityScope}");
+            throw new ArgumentException($"capacity scope must be runner, server or database, got {CapacityScope}");
         }
 
         if (MaxConnections < 1)

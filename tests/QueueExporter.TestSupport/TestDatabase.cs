@@ -28,6 +28,9 @@ public sealed class TestDatabase : IAsyncDisposable
     /// <summary>A <c>postgres://</c> URL for command lines.</summary>
     public string Url => $"postgres://{Endpoint.Username}@{Endpoint.Host}:{Endpoint.Port}/{Name}";
 
+    /// <summary>The <c>server</c> label the runner gives this database's series: its server's host:port.</summary>
+    public string ServerLabel => $"{Endpoint.Host}:{Endpoint.Port}";
+
     /// <summary>An open connection to this database.</summary>
     public async Task<NpgsqlConnection> OpenConnectionAsync()
     {

@@ -51,11 +51,11 @@ and on (database) max by (database) (${scraper('queue_job_scrape_up')}) == 1
       comment: 'Seen by our runner itself: a database it should serve is misconfigured, disconnected or\n'
         + 'failing (its /healthz body says which and why). A PostgreSQL restart flips it for seconds.',
       alert: 'QueueJobRunnerDown',
-      expr: `max by (job, instance, database) (${runner('queue_runner_database_up')}) == 0`,
+      expr: `max by (job, instance, server, database) (${runner('queue_runner_database_up')}) == 0`,
       for: '2m',
       labels: { cause: 'database_not_served' },
       summary: 'Job runner {{ $labels.instance }} cannot serve database {{ $labels.database }}',
-      description: `The runner at {{ $labels.instance }} ({{ $labels.job }}) has not served database {{ $labels.database }} for ${spelledDuration(notServedFor)}: the database is misconfigured (no queue_job table, wrong shape, missing rights or trigger), unreachable, or the runner's work on it keeps failing. Its /healthz names the cause. This runner dispatches none of that database's jobs.`,
+      description: `The runner at {{ $labels.instance }} ({{ $labels.job }}) has not served database {{ $labels.database }} on server {{ $labels.server }} for ${spelledDuration(notServedFor)}: the database is misconfigured (no queue_job table, wrong shape, missing rights or trigger), unreachable, or the runner's work on it keeps failing. Its /healthz names the cause. This runner dispatches none of that database's jobs.`,
     });
   }
 
@@ -125,8 +125,8 @@ and deriv(database_channel:queue_job_jobs_pending:max[30m]) > 0
     }, {
       alert: 'QueueRunnerDispatchFailing',
       expr: exceedsThreshold(config,
-        `sum by (job, instance, database, channel) (rate(${dispatches(['outcome=~"http_error|connection_error"'])}[5m]))
-  / sum by (job, instance, database, channel) (rate(${dispatches([])}[5m]))`, 'dispatch_failure_ratio'),
+        `sum by (job, instance, server, database, channel) (rate(${dispatches(['outcome=~"http_error|connection_error"'])}[5m]))
+  / sum by (job, instance, server, database, channel) (rate(${dispatches([])}[5m]))`, 'dispatch_failure_ratio'),
       for: '5m',
       summary: 'Runner {{ $labels.instance }} cannot hand jobs of {{ $labels.channel }} ({{ $labels.database }}) to a worker',
       description: '{{ $value | humanizePercentage }} of the runjob calls for channel {{ $labels.channel }} of {{ $labels.database }} failed over the last 5 minutes (HTTP error or connection refused). The runner puts such jobs back to pending and tries again.',

@@ -10,6 +10,13 @@ public enum CapacityScope
     Runner,
 
     /// <summary>
+    /// Per server: each PostgreSQL server the runner serves gets the configured capacities for its own
+    /// databases. Several servers usually mean several Odoo installations, each with its own workers, which
+    /// one runner-wide count would make wait for each other.
+    /// </summary>
+    Server,
+
+    /// <summary>
     /// Per database: each database gets the configured capacity for itself, whichever replica leads it, so
     /// a hand-over between replicas does not change how many of its jobs may run.
     /// </summary>

@@ -3,7 +3,7 @@ namespace QueueExporter.Runner.Channels;
 /// <summary>
 /// What the runner loop asks of its scheduling core. <see cref="JobScheduler"/> counts channel capacities
 /// across every database it holds (OCA's meaning: one runner, one set of channels);
-/// <see cref="PerDatabaseScheduler"/> gives each database the whole configured capacity of its own.
+/// <see cref="PartitionedScheduler"/> gives each database (or each server) the whole configured capacity of its own.
 /// </summary>
 public interface IJobScheduler
 {

@@ -6,6 +6,7 @@ using QueueExporter.QueueJob.Notifications;
 using QueueExporter.QueueJob.Schema;
 using QueueExporter.Runner.Dispatch;
 using QueueExporter.Runner.Leadership;
+using QueueExporter.Runner.Servers;
 
 namespace QueueExporter.Runner.Database;
 
@@ -25,6 +26,8 @@ namespace QueueExporter.Runner.Database;
 internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
 {
     private readonly string _database;
+    private readonly DatabaseAddress _address;
+    private readonly DatabaseEndpoint _endpoint;
     private readonly RunnerOptions _options;
     private readonly ChannelWriter<RunnerSignal> _loop;
     private readonly RunnerMetrics _metrics;
@@ -40,9 +43,23 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
     private CancellationTokenSource? _session;
     private string? _lastFailure;
 
-    public DatabaseActor(string database, RunnerOptions options, IRunnerStore store, ChannelWriter<RunnerSignal> loop, RunnerMetrics metrics, TimeProvider time, ILogger logger)
+    /// <param name="address">Which database, on which server (<see cref="DatabaseAddress.Key"/> names it to the loop).</param>
+    /// <param name="server">Where it lives, and the workers its jobs go to.</param>
+    /// <param name="worker">The runjob client of those workers.</param>
+    /// <param name="options">The runner's settings.</param>
+    /// <param name="store">Its SQL.</param>
+    /// <param name="loop">Where facts and leases go.</param>
+    /// <param name="metrics">The runner's metrics.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">Its log.</param>
+    public DatabaseActor(DatabaseAddress address, RunnerServer server, WorkerClient worker, RunnerOptions options, IRunnerStore store, ChannelWriter<RunnerSignal> loop, RunnerMetrics metrics, TimeProvider time, ILogger logger)
     {
-        _database = database;
+        ArgumentNullException.ThrowIfNull(address);
+        ArgumentNullException.ThrowIfNull(server);
+        _address = address;
+        _database = address.Key;
+        _endpoint = server.Endpoint.WithDatabase(address.Name);
+        Worker = worker ?? throw new ArgumentNullException(nameof(worker));
         _options = options;
         _store = new TrackedRunnerStore(store);
         _loop = loop;
@@ -50,12 +67,16 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
         _time = time;
         _logger = logger;
         _health = new DatabaseHealth(DatabaseStatus.Starting, "connecting", time.GetUtcNow());
-        _consumer = new DatabaseRequestConsumer(database, options.Endpoint.WithDatabase(database), _store, _inbox.Reader, loop, metrics, logger);
-        _metrics.Leader.WithLabels(database).Set(0);
-        _metrics.DatabaseUp.WithLabels(database).Set(0);
+        _consumer = new DatabaseRequestConsumer(address, _endpoint, _store, _inbox.Reader, loop, metrics, logger);
+        _metrics.Leader.WithLabels(address.Server, address.Name).Set(0);
+        _metrics.DatabaseUp.WithLabels(address.Server, address.Name).Set(0);
     }
 
     public string Database => _database;
+
+    public DatabaseAddress Address => _address;
+
+    public WorkerClient Worker { get; }
 
     public IRunnerStore Store => _store;
 
@@ -106,7 +127,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
             return false;
         }
 
-        _metrics.Leader.WithLabels(_database).Set(0);
+        _metrics.Leader.WithLabels(_address.Server, _address.Name).Set(0);
         _metrics.DatabasesLed.Dec();
         _loop.TryWrite(new DatabaseReleased(_database, lease.Epoch));
         RunnerLog.HandingOver(_logger, _database, _store.WritesInFlight);
@@ -158,7 +179,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
         var listener = new QueueJobListener(
             new QueueJobListenerOptions
             {
-                ConnectionString = LeaderSessionSettings.ConnectionString(_options.Endpoint.WithDatabase(_database).ToConnectionString(_options.ApplicationName, pooling: false)),
+                ConnectionString = LeaderSessionSettings.ConnectionString(_endpoint.ToConnectionString(_options.ApplicationName, pooling: false)),
                 Name = _database,
                 ApplicationName = _options.ApplicationName,
                 StandbyRetryInterval = _options.StandbyRetryInterval,
@@ -222,7 +243,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
             // The loop hears of the lease before any fact read under it (ListenerConnected comes after this).
             Volatile.Write(ref _lease, lease);
             _loop.TryWrite(new LeaseStarted(_database, lease.Epoch));
-            _metrics.Leader.WithLabels(_database).Set(1);
+            _metrics.Leader.WithLabels(_address.Server, _address.Name).Set(1);
             _metrics.DatabasesLed.Inc();
             SetHealth(DatabaseStatus.Leading, "");
             _firstLease.TrySetResult();
@@ -238,7 +259,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _lease, null) is { } lease)
         {
-            _metrics.Leader.WithLabels(_database).Set(0);
+            _metrics.Leader.WithLabels(_address.Server, _address.Name).Set(0);
             _metrics.DatabasesLed.Dec();
             _loop.TryWrite(new DatabaseReleased(_database, lease.Epoch));
             SetHealth(DatabaseStatus.Disconnected, "the leader session closed; reconnecting");
@@ -259,13 +280,13 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
                     case ListenerConnected connected:
                         if (connected.IsReconnect)
                         {
-                            _metrics.Reconnects.WithLabels(_database).Inc();
+                            _metrics.Reconnects.WithLabels(_address.Server, _address.Name).Inc();
                         }
 
                         _inbox.Writer.TryWrite(ResyncRequest.Now);
                         break;
                     case NotificationBatch batch:
-                        _metrics.Notifications.WithLabels(_database).Inc(batch.Uuids.Count);
+                        _metrics.Notifications.WithLabels(_address.Server, _address.Name).Inc(batch.Uuids.Count);
                         _inbox.Writer.TryWrite(new RereadRequest(batch.Uuids, Notified: true));
                         break;
                     case ListenerDisconnected disconnected:
@@ -316,7 +337,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
     private void ReportFailure(Exception ex, TimeSpan retryIn)
     {
         var description = $"{ex.GetType().Name}: {ex.Message}";
-        _metrics.DatabaseRestarts.WithLabels(_database).Inc();
+        _metrics.DatabaseRestarts.WithLabels(_address.Server, _address.Name).Inc();
         SetHealth(DatabaseStatus.Failed, description);
         if (description != _lastFailure)
         {
@@ -339,7 +360,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
         }
 
         Volatile.Write(ref _health, new DatabaseHealth(status, reason, _time.GetUtcNow()));
-        _metrics.DatabaseUp.WithLabels(_database).Set(status is DatabaseStatus.Leading or DatabaseStatus.Standby ? 1 : 0);
+        _metrics.DatabaseUp.WithLabels(_address.Server, _address.Name).Set(status is DatabaseStatus.Leading or DatabaseStatus.Standby ? 1 : 0);
         return true;
     }
 

@@ -6,6 +6,7 @@ using QueueExporter.QueueJob.Notifications;
 using QueueExporter.QueueJob.Schema;
 using QueueExporter.Runner.Dispatch;
 using QueueExporter.Runner.Leadership;
+using QueueExporter.Runner.Servers;
 
 namespace QueueExporter.Runner.Database;
 
@@ -18,7 +19,7 @@ namespace QueueExporter.Runner.Database;
 /// starts with a full load.
 /// </summary>
 internal sealed class DatabaseRequestConsumer(
-    string database,
+    DatabaseAddress address,
     DatabaseEndpoint endpoint,
     IRunnerStore store,
     ChannelReader<DatabaseRequest> inbox,
@@ -122,7 +123,7 @@ internal sealed class DatabaseRequestConsumer(
         var left = Echoes.WithoutEchoes(epoch, request.Uuids);
         if (left.Count < request.Uuids.Count)
         {
-            metrics.NotificationsSkipped.WithLabels(database).Inc(request.Uuids.Count - left.Count);
+            metrics.NotificationsSkipped.WithLabels(address.Server, address.Name).Inc(request.Uuids.Count - left.Count);
         }
 
         return left;
@@ -153,7 +154,7 @@ internal sealed class DatabaseRequestConsumer(
             if (_readyEpoch != lease.Epoch)
             {
                 _readyEpoch = lease.Epoch;
-                RunnerLog.ReadyForDb(logger, database);
+                RunnerLog.ReadyForDb(logger, Database);
             }
         }
         catch (Exception ex) when (IsDatabaseTrouble(ex, cancellationToken))
@@ -162,10 +163,10 @@ internal sealed class DatabaseRequestConsumer(
             // in the loop: a part could lack running jobs that hold capacity, and dispatching from it would overfill.
             if (sink.Abandon())
             {
-                loop.TryWrite(new DatabaseLoading(database, lease.Epoch, 0));
+                loop.TryWrite(new DatabaseLoading(Database, lease.Epoch, 0));
             }
 
-            RunnerLog.DatabaseError(logger, database, "loading jobs failed: " + DatabaseErrorDescriber.Describe(ex, endpoint));
+            RunnerLog.DatabaseError(logger, Database, "loading jobs failed: " + DatabaseErrorDescriber.Describe(ex, endpoint));
             _reloadPending = true;
         }
     }
@@ -181,11 +182,11 @@ internal sealed class DatabaseRequestConsumer(
                 uuids.Remove(fact.Uuid);
             }
 
-            loop.TryWrite(new JobsChanged(database, lease.Epoch, rows.Facts, uuids));
+            loop.TryWrite(new JobsChanged(Database, lease.Epoch, rows.Facts, uuids));
         }
         catch (Exception ex) when (IsDatabaseTrouble(ex, cancellationToken))
         {
-            RunnerLog.DatabaseError(logger, database, "re-reading changed jobs failed: " + DatabaseErrorDescriber.Describe(ex, endpoint));
+            RunnerLog.DatabaseError(logger, Database, "re-reading changed jobs failed: " + DatabaseErrorDescriber.Describe(ex, endpoint));
             _reloadPending = true;
         }
     }
@@ -199,19 +200,19 @@ internal sealed class DatabaseRequestConsumer(
             {
                 if (state == JobStates.Failed)
                 {
-                    RunnerLog.FailedDeadJob(logger, uuid, database);
-                    metrics.RescuedJobs.WithLabels(database, "retries_exhausted").Inc();
+                    RunnerLog.FailedDeadJob(logger, uuid, Database);
+                    metrics.RescuedJobs.WithLabels(address.Server, address.Name, "retries_exhausted").Inc();
                 }
                 else
                 {
                     RunnerLog.RequeuedDeadJob(logger, uuid);
-                    metrics.RescuedJobs.WithLabels(database, "requeued").Inc();
+                    metrics.RescuedJobs.WithLabels(address.Server, address.Name, "requeued").Inc();
                 }
             }
         }
         catch (Exception ex) when (IsDatabaseTrouble(ex, cancellationToken))
         {
-            RunnerLog.DatabaseError(logger, database, "dead job rescue failed: " + DatabaseErrorDescriber.Describe(ex, endpoint));
+            RunnerLog.DatabaseError(logger, Database, "dead job rescue failed: " + DatabaseErrorDescriber.Describe(ex, endpoint));
         }
     }
 
@@ -278,7 +279,8 @@ internal sealed class DatabaseRequestConsumer(
         }
     }
 
-    private string Database => database;
+    // The runner's key for the database: what facts, leases and log lines name it by.
+    private string Database => address.Key;
 
     private void Post(RunnerSignal signal) => loop.TryWrite(signal);
 
@@ -288,8 +290,8 @@ internal sealed class DatabaseRequestConsumer(
         {
             if (_reportedRows.Count < MaxReportedRows && _reportedRows.Add((reason, id)))
             {
-                metrics.SkippedRows.WithLabels(database, reason).Inc();
-                RunnerLog.SkippedRow(logger, database, id, reason);
+                metrics.SkippedRows.WithLabels(address.Server, address.Name, reason).Inc();
+                RunnerLog.SkippedRow(logger, Database, id, reason);
             }
         }
     }

@@ -4,6 +4,7 @@ using QueueExporter.QueueJob.Schema;
 using QueueExporter.Runner.Dispatch;
 using QueueExporter.Runner.Leadership;
 using QueueExporter.Runner.Rescue;
+using QueueExporter.Runner.Servers;
 
 namespace QueueExporter.Runner.Database;
 
@@ -21,11 +22,18 @@ internal sealed class PostgresRunnerStore : IRunnerStore
     private readonly DeadJobRescuer _rescuer;
     private QueueJobSchema? _schema;
 
-    public PostgresRunnerStore(string database, RunnerOptions options, ConnectionBudget budget, TimeProvider time)
+    /// <param name="address">The database: rows read are named by its key, connections go to its name on <paramref name="server"/>.</param>
+    /// <param name="server">The server it lives on.</param>
+    /// <param name="options">The runner's settings.</param>
+    /// <param name="budget">The runner-wide connection budget.</param>
+    /// <param name="time">The clock.</param>
+    public PostgresRunnerStore(DatabaseAddress address, RunnerServer server, RunnerOptions options, ConnectionBudget budget, TimeProvider time)
     {
-        _database = database;
+        ArgumentNullException.ThrowIfNull(address);
+        ArgumentNullException.ThrowIfNull(server);
+        _database = address.Key;
         _budget = budget;
-        _dataSource = NpgsqlDataSource.Create(ConnectionString(options.Endpoint.WithDatabase(database), options));
+        _dataSource = NpgsqlDataSource.Create(ConnectionString(server.Endpoint.WithDatabase(address.Name), options));
         _rescuer = new DeadJobRescuer(time, options.DeadJobGrace, options.RescueTimeout, DeadJobRescuer.DefaultBatchLimit);
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using QueueExporter.Runner.Channels;
 using QueueExporter.Runner.Database;
 using QueueExporter.Runner.Leadership;
+using QueueExporter.Runner.Servers;
 using QueueExporter.Runner.Status;
 
 namespace QueueExporter.Runner.Dispatch;
@@ -15,10 +16,10 @@ namespace QueueExporter.Runner.Dispatch;
 /// those jobs); jobs the UPDATE did not move go back to the database as a re-read request.
 /// The in-flight count never exceeds what the scheduler let start, i.e. the channel capacities.
 /// </summary>
-internal sealed class Dispatcher : IDisposable
+internal sealed class Dispatcher
 {
     private readonly Func<string, IDispatchTarget?> _targets;
-    private readonly WorkerClient _worker;
+    private readonly Func<string, DatabaseAddress> _addressOf;
     private readonly RunnerMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -26,10 +27,16 @@ internal sealed class Dispatcher : IDisposable
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
     private CancellationToken _stopping;
 
-    public Dispatcher(Func<string, IDispatchTarget?> targets, WorkerClient worker, RunnerMetrics metrics, TimeProvider time, ILogger logger, TimeSpan requeueDelay)
+    /// <param name="targets">The database a key names, while it is served; its server's workers come with it.</param>
+    /// <param name="addressOf">Which server and database a key names, served or not (for the metrics' labels).</param>
+    /// <param name="metrics">The runner's metrics.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">Its log.</param>
+    /// <param name="requeueDelay">How long a slot is held after a connection error before the job goes back to pending.</param>
+    public Dispatcher(Func<string, IDispatchTarget?> targets, Func<string, DatabaseAddress> addressOf, RunnerMetrics metrics, TimeProvider time, ILogger logger, TimeSpan requeueDelay)
     {
         _targets = targets;
-        _worker = worker;
+        _addressOf = addressOf;
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -88,8 +95,6 @@ internal sealed class Dispatcher : IDisposable
         }
     }
 
-    public void Dispose() => _worker.Dispose();
-
     private void Track(Task task)
     {
         _inFlight.TryAdd(task, 0);
@@ -103,9 +108,10 @@ internal sealed class Dispatcher : IDisposable
         if (_targets(database) is not { } target || target.CurrentLease is not { } lease || lease.Epoch != epoch)
         {
             // Chosen under a lease that has ended: the loop forgets (or has forgotten) these jobs with it.
+            var address = _addressOf(database);
             foreach (var job in jobs)
             {
-                _metrics.Dispatches.WithLabels(database, job.Channel, "stale_lease").Inc();
+                _metrics.Dispatches.WithLabels(address.Server, address.Name, job.Channel, "stale_lease").Inc();
             }
 
             return;
@@ -132,7 +138,7 @@ internal sealed class Dispatcher : IDisposable
                     {
                         lost.Add(job.Uuid);
                         target.Echoes.Withdraw(lease.Epoch, job.Uuid);
-                        _metrics.Dispatches.WithLabels(database, job.Channel, "not_pending").Inc();
+                        _metrics.Dispatches.WithLabels(target.Address.Server, target.Address.Name, job.Channel, "not_pending").Inc();
                     }
                 }
 
@@ -174,14 +180,14 @@ internal sealed class Dispatcher : IDisposable
 
     private async Task CallWorkerAsync(IDispatchTarget target, Lease lease, string database, RunnableJob job)
     {
-        var url = _worker.RunJobUrl(database, job.Uuid);
+        var url = target.Worker.RunJobUrl(target.Address.Name, job.Uuid);
         RunnerLog.AskingToRun(_logger, job.Uuid, database);
         _metrics.DispatchLatency.WithLabels(job.Channel).Observe(Math.Max(0, (_time.GetUtcNow() - job.RunnableSince).TotalSeconds));
         var started = Stopwatch.GetTimestamp();
-        var (outcome, error) = await _worker.RunJobAsync(url);
+        var (outcome, error) = await target.Worker.RunJobAsync(url);
         var label = OutcomeLabel(outcome);
         _metrics.DispatchDuration.WithLabels(job.Channel, label).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        _metrics.Dispatches.WithLabels(database, job.Channel, label).Inc();
+        _metrics.Dispatches.WithLabels(target.Address.Server, target.Address.Name, job.Channel, label).Inc();
         Recent?.Add(new DispatchRecord(_time.GetUtcNow(), database, job.Channel, job.Uuid, label));
         if (outcome is not (DispatchOutcome.ConnectionError or DispatchOutcome.Refused))
         {

@@ -1,5 +1,6 @@
 using QueueExporter.Runner.Database;
 using QueueExporter.Runner.Leadership;
+using QueueExporter.Runner.Servers;
 
 namespace QueueExporter.Runner.Dispatch;
 
@@ -10,6 +11,12 @@ namespace QueueExporter.Runner.Dispatch;
 /// </summary>
 internal interface IDispatchTarget
 {
+    /// <summary>Which database, on which server: runjob names it by <see cref="DatabaseAddress.Name"/>.</summary>
+    DatabaseAddress Address { get; }
+
+    /// <summary>The runjob client of the workers of the database's server.</summary>
+    WorkerClient Worker { get; }
+
     /// <summary>The lease this runner holds on the database now; null while it does not lead it.</summary>
     Lease? CurrentLease { get; }
 

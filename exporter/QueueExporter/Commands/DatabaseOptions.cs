@@ -17,11 +17,30 @@ internal sealed class DatabaseOptions
         Description = $"Odoo configuration file to read as OCA's runner does: [options] db_host, db_port, db_user, db_password, db_sslmode, db_name, dbfilter, http_interface, http_port; [queue_job] channels, scheme, host, port, http_auth_user, http_auth_password, jobrunner_db_host|port|user|password. A flag or environment variable wins over the file. Default: ${OdooConfigFile.EnvironmentVariable}, else none.",
     };
 
-    public Option<string?> Url { get; } = new("--database-url")
+    /// <param name="severalServers">Whether <c>--database-url</c> may be repeated, one server each (the runner).</param>
+    public DatabaseOptions(bool severalServers = false)
     {
-        Description = "PostgreSQL server as postgres://user:pass@host:port/db or an Npgsql connection string. "
-            + $"Default: ${DatabaseEndpoint.UrlEnvironmentVariable}, else ODOO_QUEUE_JOB_JOBRUNNER_DB_HOST|PORT|USER|PASSWORD, else the Odoo config file's jobrunner_db_* and db_*, else localhost:5432.",
-    };
+        Url = new Option<string[]>("--database-url")
+        {
+            Description = "PostgreSQL server as postgres://user:pass@host:port/db or an Npgsql connection string. "
+                + $"Default: ${DatabaseEndpoint.UrlEnvironmentVariable}, else ODOO_QUEUE_JOB_JOBRUNNER_DB_HOST|PORT|USER|PASSWORD, else the Odoo config file's jobrunner_db_* and db_*, else localhost:5432."
+                + (severalServers ? " Repeat it to serve several servers (see docs/runner.md, \"Several servers\"): each URL's database, if any, is the one served there, else its databases are discovered." : ""),
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        if (!severalServers)
+        {
+            Url.Validators.Add(result =>
+            {
+                if (result.Tokens.Count > 1)
+                {
+                    result.AddError("--database-url: this command works on one server; give it once");
+                }
+            });
+        }
+    }
+
+    public Option<string[]> Url { get; }
 
     public Option<string[]> Databases { get; } = new("--database")
     {
@@ -54,7 +73,13 @@ internal sealed class DatabaseOptions
         }
     }
 
-    public DatabaseEndpoint ResolveEndpoint(ParseResult parse) => DatabaseEndpoint.Resolve(parse.GetValue(Url), Settings(parse));
+    public DatabaseEndpoint ResolveEndpoint(ParseResult parse) => DatabaseEndpoint.Resolve(ExplicitUrl(parse), Settings(parse));
+
+    /// <summary>The first (for every command but the runner, the only) <c>--database-url</c>; null when none is given.</summary>
+    public string? ExplicitUrl(ParseResult parse) => parse.GetValue(Url) is { Length: > 0 } urls ? urls[0] : null;
+
+    /// <summary>The <c>--database-url</c> values after the first: the runner's other servers.</summary>
+    public IReadOnlyList<string> OtherUrls(ParseResult parse) => parse.GetValue(Url) is { Length: > 1 } urls ? urls[1..] : [];
 
     /// <summary>The --database flags, else the Odoo config file's db_name; empty: the endpoint's database or discovery.</summary>
     public IReadOnlyList<string> ResolveDatabaseNames(ParseResult parse) =>

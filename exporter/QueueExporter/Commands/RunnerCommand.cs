@@ -5,15 +5,16 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 using QueueExporter.QueueJob.Configuration;
 using QueueExporter.QueueJob.Connection;
 using QueueExporter.QueueJob.Logging;
 using QueueExporter.QueueJob.Options;
 using QueueExporter.QueueJob.Web;
-using Prometheus;
 using QueueExporter.Runner;
 using QueueExporter.Runner.Channels;
 using QueueExporter.Runner.Hosting;
+using QueueExporter.Runner.Servers;
 using QueueExporter.Runner.Status;
 
 namespace QueueExporter.Commands;
@@ -25,11 +26,16 @@ internal static class RunnerCommand
 
     public static Command Create()
     {
-        var database = new DatabaseOptions();
+        var database = new DatabaseOptions(severalServers: true);
         var metrics = new MetricsOptions();
         var web = new WebConfigOption();
         var channels = new Option<string?>("--channels") { Description = "Channels as OCA writes them, e.g. root:4,root.mail:1:sequential,root.edi:2:throttle=5. Default: $ODOO_QUEUE_JOB_CHANNELS, else [queue_job] channels of the Odoo config file, else root:1." };
-        var workerUrl = new Option<string?>("--worker-url") { Description = "Base URL of the Odoo HTTP workers (runjob is GET {url}/queue_job/runjob). Default: $ODOO_QUEUE_JOB_SCHEME://$ODOO_QUEUE_JOB_HOST:$ODOO_QUEUE_JOB_PORT, else the Odoo config file's [queue_job] scheme, host, port (then http_interface, http_port), else http://127.0.0.1:8069." };
+        var workerUrl = new Option<string[]>("--worker-url")
+        {
+            Description = "Base URL of the Odoo HTTP workers (runjob is GET {url}/queue_job/runjob). Default: $ODOO_QUEUE_JOB_SCHEME://$ODOO_QUEUE_JOB_HOST:$ODOO_QUEUE_JOB_PORT, else the Odoo config file's [queue_job] scheme, host, port (then http_interface, http_port), else http://127.0.0.1:8069. With several --database-url: once for all servers, or once per server in the same order.",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
         var authUser = new Option<string?>("--http-auth-user") { Description = "Basic-auth user for runjob calls. Default: $ODOO_QUEUE_JOB_HTTP_AUTH_USER, else [queue_job] http_auth_user." };
         var authPassword = new Option<string?>("--http-auth-password") { Description = "Basic-auth password for runjob calls. Default: $ODOO_QUEUE_JOB_HTTP_AUTH_PASSWORD, else [queue_job] http_auth_password (preferable: the command line is visible to other users)." };
         var listen = new Option<string>("--listen") { Description = "host:port (or http://host:port) serving /metrics and /healthz; host: an IP address, localhost or *; port 0: any free port.", DefaultValueFactory = _ => DefaultListen };
@@ -46,7 +52,7 @@ internal static class RunnerCommand
         var fleet = new Option<bool>("--fleet") { Description = "Run as one replica of a fleet: replicas pointed at the same server divide its databases among themselves (membership through advisory locks in --fleet-database), and take over a dead replica's share. See docs/runner.md, \"Running a fleet\"." };
         var fleetDatabase = new Option<string>("--fleet-database") { Description = "Database where fleet replicas hold their membership locks (every replica must name the same one).", DefaultValueFactory = _ => "postgres" };
         var fleetInterval = DurationOption.Create("--fleet-interval", "Time between reads of the fleet's live replicas; a dead replica's databases are led again within about twice this plus --standby-retry-interval.", TimeSpan.FromSeconds(5));
-        var capacityScope = new Option<string>("--capacity-scope") { Description = "What channel capacities count: runner (across every database this runner leads, as OCA's runner) or database (each database gets the capacities for itself, whichever replica leads it).", DefaultValueFactory = _ => "runner" };
+        var capacityScope = new Option<string>("--capacity-scope") { Description = "What channel capacities count: runner (across every database this runner leads, as OCA's runner), server (each --database-url's databases together: one Odoo installation's workers each) or database (each database gets the capacities for itself, whichever replica leads it).", DefaultValueFactory = _ => "runner" };
         var logFormat = new Option<string>("--log-format")
         {
             Description = $"Console log format: {string.Join(", ", LoggingSetup.Formats)} (odoo: Odoo's own line format and OCA's logger names, for existing log tooling).",
@@ -68,14 +74,16 @@ internal static class RunnerCommand
             async () =>
             {
                 var settings = database.Settings(parse);
-                var worker = ResolveWorkerUrl(parse.GetValue(workerUrl), settings);
+                var otherUrls = database.OtherUrls(parse);
+                var workers = ResolveWorkerUrls(parse.GetValue(workerUrl) ?? [], 1 + otherUrls.Count, settings);
                 var options = new RunnerOptions
                 {
-                    Endpoint = DatabaseEndpoint.Resolve(parse.GetValue(database.Url), settings),
-                    Databases = database.ResolveDatabaseNames(parse),
-                    DatabaseFilter = DatabaseOptions.DatabaseFilter(settings, worker.Host),
+                    Endpoint = DatabaseEndpoint.Resolve(database.ExplicitUrl(parse), settings),
+                    Databases = otherUrls.Count == 0 ? database.ResolveDatabaseNames(parse) : NoNamedDatabases(parse, database, settings),
+                    DatabaseFilter = DatabaseOptions.DatabaseFilter(settings, workers[0].Host),
+                    OtherServers = [.. otherUrls.Select((url, i) => RunnerServer.For(DatabaseEndpoint.Resolve(url, settings), [], DatabaseOptions.DatabaseFilter(settings, workers[i + 1].Host), workers[i + 1]))],
                     Channels = ResolveChannels(parse.GetValue(channels), settings),
-                    WorkerUrl = worker,
+                    WorkerUrl = workers[0],
                     HttpAuthUser = parse.GetValue(authUser) ?? settings.HttpAuthUser,
                     HttpAuthPassword = parse.GetValue(authPassword) ?? settings.HttpAuthPassword,
                     RescueTimeout = parse.GetValue(rescueTimeout),
@@ -175,11 +183,44 @@ internal static class RunnerCommand
             : throw new ArgumentException($"the worker scheme and host (ODOO_QUEUE_JOB_SCHEME|HOST, [queue_job] scheme|host) do not make a URL: '{scheme}://{host}'");
     }
 
+    /// <summary>
+    /// One worker URL per server: none given, the default for all (<see cref="ResolveWorkerUrl"/>); one, the
+    /// same for all; else exactly one per <c>--database-url</c>, in the same order.
+    /// </summary>
+    internal static IReadOnlyList<Uri> ResolveWorkerUrls(IReadOnlyList<string> explicitUrls, int servers, OdooSettings settings)
+    {
+        if (explicitUrls.Count > 1 && explicitUrls.Count != servers)
+        {
+            throw new ArgumentException($"--worker-url is given {explicitUrls.Count} times for {servers} --database-url: give it once (for every server) or once per server, in the same order");
+        }
+
+        return explicitUrls.Count > 1
+            ? [.. explicitUrls.Select(url => ResolveWorkerUrl(url, settings))]
+            : [.. Enumerable.Repeat(ResolveWorkerUrl(explicitUrls.Count == 1 ? explicitUrls[0] : null, settings), servers)];
+    }
+
+    /// <summary>With several servers a name alone does not say which server it is on: each URL names its own.</summary>
+    private static IReadOnlyList<string> NoNamedDatabases(ParseResult parse, DatabaseOptions database, OdooSettings settings)
+    {
+        if (parse.GetValue(database.Databases) is { Length: > 0 })
+        {
+            throw new ArgumentException("--database names databases on one server: with several --database-url, put each server's database in its URL (or none, to discover them)");
+        }
+
+        if (settings.DatabaseNames.Count > 0)
+        {
+            throw new ArgumentException("the Odoo config file's db_name names databases on one server: with several --database-url, put each server's database in its URL (or none, to discover them)");
+        }
+
+        return [];
+    }
+
     private static CapacityScope ParseCapacityScope(string? value) => value switch
     {
         "runner" => CapacityScope.Runner,
+        "server" => CapacityScope.Server,
         "database" => CapacityScope.Database,
-        _ => throw new ArgumentException($"--capacity-scope must be runner or database, got '{value}'"),
+        _ => throw new ArgumentException($"--capacity-scope must be runner, server or database, got '{value}'"),
     };
 
     private static int AtLeastOne(int value, string option) =>

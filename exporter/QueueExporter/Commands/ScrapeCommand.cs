@@ -173,7 +173,7 @@ public static class ScrapeCommand
             options.LogFiles.Add(file);
         }
 
-        var endpoint = options.ReadDatabases ? DatabaseEndpoint.Resolve(parse.GetValue(DatabaseSelection.Url), settings) : null;
+        var endpoint = options.ReadDatabases ? DatabaseEndpoint.Resolve(DatabaseSelection.ExplicitUrl(parse), settings) : null;
         var web = WebConfigSelection.Load(parse);
         using var metrics = MetricsSelection.Create(parse);
         await using var app = Build(options, endpoint, metrics.Registry, parse.GetValue(LogFormat) ?? "simple", parse.GetValue(LogLevelSelection), web);

@@ -75,7 +75,7 @@ internal static class WorkerCommand
                 var settings = database.Settings(parse);
                 var options = new WorkerOptions
                 {
-                    Endpoint = DatabaseEndpoint.Resolve(parse.GetValue(database.Url), settings),
+                    Endpoint = DatabaseEndpoint.Resolve(database.ExplicitUrl(parse), settings),
                     Databases = database.ResolveDatabaseNames(parse),
                     DatabaseFilter = DatabaseOptions.DatabaseFilter(settings, settings.WorkerHost ?? "127.0.0.1"),
                     Listen = parse.GetValue(listen)!,

@@ -46,7 +46,7 @@ public sealed partial class OdooConfigCommandTests : IDisposable
         Assert.Equal(db.Name, call.Database);
         Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("jobrunner:s3cr3t-runjob")), call.Authorization);
         Assert.Contains("queue_runner_channel_capacity{channel=\"root\"} 3", metrics, StringComparison.Ordinal);
-        Assert.Contains($"queue_runner_leader{{database=\"{db.Name}\"}} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains($"queue_runner_leader{{server=\"{db.ServerLabel}\",database=\"{db.Name}\"}} 1", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t", runner.Output, StringComparison.Ordinal);
     }
 

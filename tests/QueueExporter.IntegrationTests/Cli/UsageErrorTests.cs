@@ -4,6 +4,7 @@ namespace QueueExporter.IntegrationTests.Cli;
 public class UsageErrorTests
 {
     private const string NoDatabase = "postgres://nobody@127.0.0.1:1/none";
+    private const string OtherServer = "postgres://nobody@127.0.0.2:1/none";
 
     [Theory]
     [InlineData("--http-timeout", "runner", "--http-timeout", "1e300")]
@@ -20,6 +21,11 @@ public class UsageErrorTests
     [InlineData("--default-retry-delay", "worker", "--default-retry-delay", "-1")]
     [InlineData("--default-retry-delay", "worker", "--default-retry-delay", "8d")]
     [InlineData("--odoo-config", "scrape", "--odoo-config", "/nonexistent/odoo.conf")]
+    [InlineData("--worker-url", "runner", "--database-url", OtherServer, "--worker-url", "http://a:1", "--worker-url", "http://b:1", "--worker-url", "http://c:1")]
+    [InlineData("--database", "runner", "--database-url", OtherServer, "--database", "shop")]
+    [InlineData("given more than once", "runner", "--database-url", NoDatabase)]
+    [InlineData("--database-url", "scrape", "--database-url", OtherServer)]
+    [InlineData("--capacity-scope", "runner", "--capacity-scope", "cluster")]
     public async Task A_bad_option_stops_with_one_line_naming_it_and_exit_code_2(string named, params string[] arguments)
     {
         var result = await QueueExporterCli.RunAsync([.. arguments, "--database-url", NoDatabase]);

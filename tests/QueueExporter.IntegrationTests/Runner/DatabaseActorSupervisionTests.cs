@@ -4,8 +4,10 @@ using Prometheus;
 using QueueExporter.QueueJob.Enqueue;
 using QueueExporter.Runner;
 using QueueExporter.Runner.Database;
+using QueueExporter.Runner.Dispatch;
 using QueueExporter.Runner.Leadership;
 using QueueExporter.Runner.Rescue;
+using QueueExporter.Runner.Servers;
 using QueueExporter.TestSupport;
 using static QueueExporter.IntegrationTests.Runner.RunnerDispatchTests;
 
@@ -34,9 +36,12 @@ public class DatabaseActorSupervisionTests
         };
         options.Validate();
         var registry = Metrics.NewCustomRegistry();
-        var store = new FailingFirstLoadStore(new PostgresRunnerStore(db.Name, options, new ConnectionBudget(4), TimeProvider.System));
+        var server = options.Servers[0];
+        var address = DatabaseAddress.Of(server, db.Name, severalServers: false);
+        var store = new FailingFirstLoadStore(new PostgresRunnerStore(address, server, options, new ConnectionBudget(4), TimeProvider.System));
         var signals = Channel.CreateUnbounded<RunnerSignal>();
-        var actor = new DatabaseActor(db.Name, options, store, signals.Writer, new RunnerMetrics(registry), TimeProvider.System, NullLogger.Instance);
+        using var worker = new WorkerClient(server.WorkerUrl, null, null, TimeSpan.FromSeconds(1));
+        var actor = new DatabaseActor(address, server, worker, options, store, signals.Writer, new RunnerMetrics(registry), TimeProvider.System, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var running = actor.RunAsync(stop.Token);
 
@@ -67,7 +72,7 @@ public class DatabaseActorSupervisionTests
         Assert.Equal([job], loaded.Facts.Select(f => f.Uuid));
         using var text = new MemoryStream();
         await registry.CollectAndExportAsTextAsync(text);
-        Assert.Contains($"queue_runner_database_restarts_total{{database=\"{db.Name}\"}} 1", System.Text.Encoding.UTF8.GetString(text.ToArray()), StringComparison.Ordinal);
+        Assert.Contains($"queue_runner_database_restarts_total{{server=\"{db.ServerLabel}\",database=\"{db.Name}\"}} 1", System.Text.Encoding.UTF8.GetString(text.ToArray()), StringComparison.Ordinal);
     }
 
     /// <summary>The real store, except that its first load throws an exception no catch filter expects.</summary>

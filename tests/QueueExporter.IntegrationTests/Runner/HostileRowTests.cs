@@ -79,13 +79,13 @@ public class HostileRowTests(ITestOutputHelper output)
 
         foreach (var (reason, count) in expected)
         {
-            var sample = $"queue_runner_skipped_rows_total{{database=\"{db.Name}\",reason=\"{reason}\"}}";
+            var sample = $"queue_runner_skipped_rows_total{{server=\"{db.ServerLabel}\",database=\"{db.Name}\",reason=\"{reason}\"}}";
             await Eventually.UntilAsync(async () => await runner.SampleAsync(sample) == count, Patience, $"{count} rows counted as {reason} (seed {seed}): {await runner.SampleAsync(sample)}");
         }
 
         var health = runner.Runner.DatabaseHealth[db.Name];
         Assert.True(health.Served, $"{health.Status}: {health.Reason} (seed {seed})");
-        Assert.Null(await runner.SampleAsync($"queue_runner_database_restarts_total{{database=\"{db.Name}\"}}"));
+        Assert.Null(await runner.SampleAsync($"queue_runner_database_restarts_total{{server=\"{db.ServerLabel}\",database=\"{db.Name}\"}}"));
         var total = (await runner.MetricsTextAsync()).Split('\n').Count(l => l.StartsWith("queue_runner_skipped_rows_total{", StringComparison.Ordinal));
         Assert.Equal(expected.Count, total);
     }

@@ -20,7 +20,7 @@ public class OwnEnqueueEchoTests
         worker.Behaviour = WorkerBehaviour.KeepRunning;
         var first = await RunnerDispatchTests.EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x", Priority = 1 });
         var second = await RunnerDispatchTests.EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x", Priority = 2 });
-        var skipped = $"queue_runner_notifications_skipped_total{{database=\"{db.Name}\"}}";
+        var skipped = $"queue_runner_notifications_skipped_total{{server=\"{db.ServerLabel}\",database=\"{db.Name}\"}}";
 
         await using var runner = RunnerUnderTest.Start(db, worker.Url, "root:1");
         Assert.Equal(first, (await worker.NextCallAsync(Patience)).Uuid);

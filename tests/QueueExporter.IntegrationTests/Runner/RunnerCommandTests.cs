@@ -45,12 +45,12 @@ public class RunnerCommandTests
             string metrics = "";
             await Eventually.UntilAsync(
                 // ok, or timeout on a machine too busy for the fake worker to answer within 1 s: both are normal outcomes.
-                async () => (metrics = await http.GetStringAsync("/metrics")).Contains($"queue_runner_dispatches_total{{database=\"{db.Name}\",channel=\"root.mail\",outcome=\"ok\"}} 1", StringComparison.Ordinal)
-                    || metrics.Contains($"queue_runner_dispatches_total{{database=\"{db.Name}\",channel=\"root.mail\",outcome=\"timeout\"}} 1", StringComparison.Ordinal),
+                async () => (metrics = await http.GetStringAsync("/metrics")).Contains($"queue_runner_dispatches_total{{server=\"{db.ServerLabel}\",database=\"{db.Name}\",channel=\"root.mail\",outcome=\"ok\"}} 1", StringComparison.Ordinal)
+                    || metrics.Contains($"queue_runner_dispatches_total{{server=\"{db.ServerLabel}\",database=\"{db.Name}\",channel=\"root.mail\",outcome=\"timeout\"}} 1", StringComparison.Ordinal),
                 Patience,
                 "the dispatch is counted on /metrics");
 
-            Assert.Contains($"queue_runner_leader{{database=\"{db.Name}\"}} 1", metrics, StringComparison.Ordinal);
+            Assert.Contains($"queue_runner_leader{{server=\"{db.ServerLabel}\",database=\"{db.Name}\"}} 1", metrics, StringComparison.Ordinal);
             Assert.Contains("queue_runner_channel_capacity{channel=\"root.mail\"} 1", metrics, StringComparison.Ordinal);
             Assert.Contains("queue_exporter_build_info{component=\"runner\",version=", metrics, StringComparison.Ordinal);
             Assert.Contains("queue_runner_heartbeat_timestamp_seconds ", metrics, StringComparison.Ordinal);

@@ -67,7 +67,7 @@ public class RunnerDiagnosisTests
             "the database is found misconfigured");
         var health = runner.Runner.DatabaseHealth[db.Name];
         Assert.Equal((false, reason), (health.Served, health.Reason));
-        Assert.Equal(0, await runner.SampleAsync($"queue_runner_database_up{{database=\"{db.Name}\"}}"));
+        Assert.Equal(0, await runner.SampleAsync($"queue_runner_database_up{{server=\"{db.ServerLabel}\",database=\"{db.Name}\"}}"));
         Assert.False(runner.Runner.Leadership[db.Name]);
     }
 }

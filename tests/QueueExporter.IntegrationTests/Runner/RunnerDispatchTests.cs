@@ -34,7 +34,7 @@ public class RunnerDispatchTests
         Assert.All(calls, c => Assert.Equal(db.Name, c.Database));
         Assert.All(calls, c => Assert.Equal(1, c.RunningInDatabase));
         await Eventually.UntilAsync(async () => await CountAsync(db, "done") == 5, Patience, "every job done");
-        await Eventually.UntilAsync(async () => await runner.DeliveredAsync(db.Name, "root") == 5, Patience, "five deliveries counted");
+        await Eventually.UntilAsync(async () => await runner.DeliveredAsync(db, "root") == 5, Patience, "five deliveries counted");
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public class RunnerDispatchTests
         // The worker commits "failed" before it answers 500: the runner may read the row before the answer
         // is counted (it no longer re-reads its own enqueue first), so the count is awaited too.
         await Eventually.UntilAsync(
-            async () => await runner.SampleAsync($"queue_runner_dispatches_total{{database=\"{db.Name}\",channel=\"root.seq\",outcome=\"http_error\"}}") == 1,
+            async () => await runner.SampleAsync($"queue_runner_dispatches_total{{server=\"{db.ServerLabel}\",database=\"{db.Name}\",channel=\"root.seq\",outcome=\"http_error\"}}") == 1,
             Patience,
             "the 500 answer is counted as http_error");
 

@@ -32,8 +32,8 @@ public class RunnerRescueTests
         var failed = await check.QuerySingleAsync<(string State, string ExcName, int Retry)>("SELECT state, exc_name, retry FROM queue_job WHERE uuid = @exhausted", new { exhausted });
         Assert.Equal(("failed", "JobFoundDead", 3), failed);
         Assert.Equal(1, await check.ExecuteScalarAsync<int>("SELECT retry FROM queue_job WHERE uuid = @revived", new { revived }));
-        Assert.Equal(1, await runner.SampleAsync($"queue_runner_rescued_jobs_total{{database=\"{db.Name}\",reason=\"requeued\"}}"));
-        Assert.Equal(1, await runner.SampleAsync($"queue_runner_rescued_jobs_total{{database=\"{db.Name}\",reason=\"retries_exhausted\"}}"));
+        Assert.Equal(1, await runner.SampleAsync($"queue_runner_rescued_jobs_total{{server=\"{db.ServerLabel}\",database=\"{db.Name}\",reason=\"requeued\"}}"));
+        Assert.Equal(1, await runner.SampleAsync($"queue_runner_rescued_jobs_total{{server=\"{db.ServerLabel}\",database=\"{db.Name}\",reason=\"retries_exhausted\"}}"));
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public class RunnerResilienceTests
         await using var first = RunnerUnderTest.Start(db, worker.Url, "root:2");
         await Eventually.UntilAsync(() => first.Runner.Leadership.GetValueOrDefault(db.Name), Patience, "the first runner leads");
         await using var second = RunnerUnderTest.Start(db, worker.Url, "root:2");
-        var leaderSample = $"queue_runner_leader{{database=\"{db.Name}\"}}";
+        var leaderSample = $"queue_runner_leader{{server=\"{db.ServerLabel}\",database=\"{db.Name}\"}}";
         await Eventually.UntilAsync(() => second.Runner.Leadership.ContainsKey(db.Name), Patience, "the second runner tried the lock");
 
         var before = await EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x" });
@@ -35,7 +35,7 @@ public class RunnerResilienceTests
         Assert.Equal(after, (await worker.NextCallAsync(Patience)).Uuid);
         Assert.Equal(2, worker.Calls.Count);
         await Eventually.UntilAsync(
-            async () => await second.DeliveredAsync(db.Name, "root") == 1,
+            async () => await second.DeliveredAsync(db, "root") == 1,
             Patience,
             "the new leader counts its dispatch");
     }
@@ -63,7 +63,7 @@ public class RunnerResilienceTests
 
         await Eventually.UntilAsync(async () => await CountAsync(db, "done") == 5, Patience, "every job inserted during the outage ran");
         Assert.Equal(uuids.Order(), worker.Calls.Select(c => c.Uuid).Order());
-        Assert.True(await runner.SampleAsync($"queue_runner_db_reconnects_total{{database=\"{db.Name}\"}}") >= 1);
+        Assert.True(await runner.SampleAsync($"queue_runner_db_reconnects_total{{server=\"{db.ServerLabel}\",database=\"{db.Name}\"}}") >= 1);
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public class RunnerResilienceTests
 
         Assert.Equal(uuid, (await worker.NextCallAsync(Patience)).Uuid);
         await Eventually.UntilAsync(
-            async () => await runner.SampleAsync($"queue_runner_dispatches_total{{database=\"{db.Name}\",channel=\"root\",outcome=\"http_error\"}}") == 1,
+            async () => await runner.SampleAsync($"queue_runner_dispatches_total{{server=\"{db.ServerLabel}\",database=\"{db.Name}\",channel=\"root\",outcome=\"http_error\"}}") == 1,
             Patience,
             "the 500 is counted");
         Assert.Equal(1, await CountAsync(db, "failed"));
@@ -94,7 +94,7 @@ public class RunnerResilienceTests
         await using (var runner = RunnerUnderTest.Start(db, refusingUrl, "root:1"))
         {
             await Eventually.UntilAsync(
-                async () => await runner.SampleAsync($"queue_runner_dispatches_total{{database=\"{db.Name}\",channel=\"root\",outcome=\"connection_error\"}}") >= 1,
+                async () => await runner.SampleAsync($"queue_runner_dispatches_total{{server=\"{db.ServerLabel}\",database=\"{db.Name}\",channel=\"root\",outcome=\"connection_error\"}}") >= 1,
                 Patience,
                 "the refused call is counted");
             await runner.StopAsync();

@@ -74,9 +74,9 @@ public sealed class RunnerUnderTest : IAsyncDisposable
     }
 
     /// <summary>Dispatches that reached the worker: ok, or timeout (normal when a busy machine makes the fake worker slower than 1 s).</summary>
-    public async Task<double> DeliveredAsync(string database, string channel) =>
-        (await SampleAsync($"queue_runner_dispatches_total{{database=\"{database}\",channel=\"{channel}\",outcome=\"ok\"}}") ?? 0)
-        + (await SampleAsync($"queue_runner_dispatches_total{{database=\"{database}\",channel=\"{channel}\",outcome=\"timeout\"}}") ?? 0);
+    public async Task<double> DeliveredAsync(TestDatabase database, string channel) =>
+        (await SampleAsync($"queue_runner_dispatches_total{{server=\"{database.ServerLabel}\",database=\"{database.Name}\",channel=\"{channel}\",outcome=\"ok\"}}") ?? 0)
+        + (await SampleAsync($"queue_runner_dispatches_total{{server=\"{database.ServerLabel}\",database=\"{database.Name}\",channel=\"{channel}\",outcome=\"timeout\"}}") ?? 0);
 
     public async Task StopAsync()
     {

@@ -57,11 +57,11 @@ public sealed class WorkerBackPressureTests
 
         var workerText = await bed.MetricsTextAsync();
         var workerRefused = Sample(workerText, "queue_worker_requests_refused_total");
-        var runnerRefused = await runner.SampleAsync($"queue_runner_dispatches_total{{database=\"{bed.Database.Name}\",channel=\"root\",outcome=\"refused\"}}") ?? 0;
+        var runnerRefused = await runner.SampleAsync($"queue_runner_dispatches_total{{server=\"{bed.Database.ServerLabel}\",database=\"{bed.Database.Name}\",channel=\"root\",outcome=\"refused\"}}") ?? 0;
         Assert.True(workerRefused > 0, "the worker never refused a request: the burst did not exceed its bound");
         Assert.Equal(workerRefused, runnerRefused);
         Assert.InRange(Volatile.Read(ref mostAtOnce), 1, MaxConcurrentJobs);
-        Assert.Null(await runner.SampleAsync($"queue_runner_rescued_jobs_total{{database=\"{bed.Database.Name}\",reason=\"requeued\"}}"));
+        Assert.Null(await runner.SampleAsync($"queue_runner_rescued_jobs_total{{server=\"{bed.Database.ServerLabel}\",database=\"{bed.Database.Name}\",reason=\"requeued\"}}"));
         Assert.Equal(Jobs, Sample(workerText, "queue_worker_jobs_total{channel=\"root\",function=\"test.burst.run\",outcome=\"done\"}"));
         Assert.Equal(0L, await bed.ScalarAsync<long>("SELECT count(*) FROM queue_job_lock"));
     }

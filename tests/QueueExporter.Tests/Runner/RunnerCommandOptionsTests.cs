@@ -3,6 +3,7 @@ using QueueExporter.QueueJob.Configuration;
 using QueueExporter.QueueJob.Connection;
 using QueueExporter.Runner;
 using QueueExporter.Runner.Channels;
+using QueueExporter.Runner.Servers;
 using Xunit;
 
 namespace QueueExporter.Tests.Runner;
@@ -95,5 +96,47 @@ public class RunnerCommandOptionsTests
         var url = client.RunJobUrl("my db&x", "abc");
 
         Assert.Equal("http://127.0.0.1:8069/prefix/queue_job/runjob?db=my%20db%26x&job_uuid=abc", url.AbsoluteUri);
+    }
+
+    [Fact]
+    public void With_several_servers_one_worker_url_serves_all_or_each_server_has_its_own_in_order()
+    {
+        var settings = new OdooSettings(NoEnvironment);
+
+        Assert.Equal([new Uri("http://127.0.0.1:8069"), new Uri("http://127.0.0.1:8069")], RunnerCommand.ResolveWorkerUrls([], 2, settings));
+        Assert.Equal([new Uri("http://w:1"), new Uri("http://w:1"), new Uri("http://w:1")], RunnerCommand.ResolveWorkerUrls(["http://w:1"], 3, settings));
+        Assert.Equal([new Uri("http://a:1"), new Uri("http://b:1")], RunnerCommand.ResolveWorkerUrls(["http://a:1", "http://b:1"], 2, settings));
+        var error = Assert.Throws<ArgumentException>(() => RunnerCommand.ResolveWorkerUrls(["http://a:1", "http://b:1"], 3, settings));
+        Assert.Contains("--worker-url is given 2 times for 3 --database-url", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Several_servers_are_named_by_host_and_port_and_the_same_server_twice_is_refused()
+    {
+        var options = new RunnerOptions
+        {
+            Endpoint = DatabaseEndpoint.Parse("postgres://runner:secret@pg1.lan:5432/shop"),
+            OtherServers = [RunnerServer.For(DatabaseEndpoint.Parse("postgres://runner:secret@pg2.lan:5433"), [], null, new Uri("http://odoo2:8069"))],
+        };
+        options.Validate();
+
+        Assert.Equal(["pg1.lan:5432", "pg2.lan:5433"], options.Servers.Select(s => s.Name));
+        Assert.False(options.Servers[0].Discovers);
+        Assert.True(options.Servers[1].Discovers);
+        Assert.Equal(new Uri("http://odoo2:8069"), options.Servers[1].WorkerUrl);
+        Assert.DoesNotContain(options.Servers, s => s.Name.Contains("secret", StringComparison.Ordinal));
+
+        var twice = options with { OtherServers = [RunnerServer.For(DatabaseEndpoint.Parse("postgres://other@pg1.lan:5432/crm"), [], null, new Uri("http://odoo2:8069"))] };
+        var error = Assert.Throws<ArgumentException>(twice.Validate);
+        Assert.Contains("server pg1.lan:5432 is given more than once", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_database_is_keyed_by_its_bare_name_on_one_server_and_by_name_at_server_on_several()
+    {
+        var server = RunnerServer.For(DatabaseEndpoint.Parse("postgres://pg1.lan:5432"), [], null, new Uri("http://odoo:8069"));
+
+        Assert.Equal(new DatabaseAddress("pg1.lan:5432", "shop", "shop"), DatabaseAddress.Of(server, "shop", severalServers: false));
+        Assert.Equal(new DatabaseAddress("pg1.lan:5432", "shop", "shop@pg1.lan:5432"), DatabaseAddress.Of(server, "shop", severalServers: true));
     }
 }

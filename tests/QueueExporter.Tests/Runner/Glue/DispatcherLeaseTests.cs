@@ -4,6 +4,7 @@ using QueueExporter.Runner;
 using QueueExporter.Runner.Channels;
 using QueueExporter.Runner.Dispatch;
 using QueueExporter.Runner.Leadership;
+using QueueExporter.Runner.Servers;
 
 namespace QueueExporter.Tests.Runner.Glue;
 
@@ -21,14 +22,14 @@ public class DispatcherLeaseTests
     private static RunnableJob Job(string uuid) => new(Db, uuid, "root", Now);
 
     private static Dispatcher DispatcherFor(FakeDispatchTarget target) =>
-        new(db => db == Db ? target : null, new WorkerClient(UnreachableWorker, null, null, TimeSpan.FromSeconds(5)), new RunnerMetrics(Metrics.NewCustomRegistry()),
+        new(db => db == Db ? target : null, db => new DatabaseAddress("pg:5432", db, db), new RunnerMetrics(Metrics.NewCustomRegistry()),
             TimeProvider.System, NullLogger.Instance, TimeSpan.FromMilliseconds(1));
 
     [Fact]
     public async Task A_slice_chosen_under_an_earlier_lease_is_never_written()
     {
         var target = new FakeDispatchTarget(LeaseOf(2));
-        using var dispatcher = DispatcherFor(target);
+        var dispatcher = DispatcherFor(target);
 
         dispatcher.Dispatch([Job("a"), Job("b")], new Dictionary<string, long> { [Db] = 1 });
         await dispatcher.DrainAsync(TimeSpan.FromSeconds(10));
@@ -41,7 +42,7 @@ public class DispatcherLeaseTests
     public async Task A_slice_for_a_database_no_longer_led_is_never_written()
     {
         var target = new FakeDispatchTarget(lease: null);
-        using var dispatcher = DispatcherFor(target);
+        var dispatcher = DispatcherFor(target);
 
         dispatcher.Dispatch([Job("a")], new Dictionary<string, long> { [Db] = 1 });
         await dispatcher.DrainAsync(TimeSpan.FromSeconds(10));
@@ -55,7 +56,7 @@ public class DispatcherLeaseTests
         var target = new FakeDispatchTarget(LeaseOf(3));
         target.FakeStore.Moves = _ => [];
         target.FakeStore.LeaseHeld = false;
-        using var dispatcher = DispatcherFor(target);
+        var dispatcher = DispatcherFor(target);
 
         dispatcher.Dispatch([Job("a"), Job("b")], new Dictionary<string, long> { [Db] = 3 });
         await dispatcher.DrainAsync(TimeSpan.FromSeconds(10));
@@ -69,7 +70,7 @@ public class DispatcherLeaseTests
     {
         var target = new FakeDispatchTarget(LeaseOf(4));
         target.FakeStore.Moves = _ => [];
-        using var dispatcher = DispatcherFor(target);
+        var dispatcher = DispatcherFor(target);
 
         dispatcher.Dispatch([Job("a"), Job("b")], new Dictionary<string, long> { [Db] = 4 });
         await dispatcher.DrainAsync(TimeSpan.FromSeconds(10));
@@ -82,7 +83,7 @@ public class DispatcherLeaseTests
     {
         var target = new FakeDispatchTarget(LeaseOf(5));
         target.FakeStore.Moves = uuids => [.. uuids.Where(u => u == "a")];
-        using var dispatcher = DispatcherFor(target);
+        var dispatcher = DispatcherFor(target);
 
         dispatcher.Dispatch([Job("a"), Job("b")], new Dictionary<string, long> { [Db] = 5 });
         var (lease, uuid) = await target.FakeStore.Reset.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -98,7 +99,7 @@ public class DispatcherLeaseTests
         var target = new FakeDispatchTarget(LeaseOf(6));
         target.Echoes.BeginLease(6);
         target.FakeStore.Moves = uuids => [.. uuids.Where(u => u == "a")];
-        using var dispatcher = DispatcherFor(target);
+        var dispatcher = DispatcherFor(target);
 
         dispatcher.Dispatch([Job("a"), Job("b")], new Dictionary<string, long> { [Db] = 6 });
         await target.FakeStore.Reset.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -113,9 +114,9 @@ public class DispatcherLeaseTests
     {
         var first = new FakeDispatchTarget(new Lease("one", 1, 4242, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc)));
         var second = new FakeDispatchTarget(new Lease("two", 2, 4243, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc)));
-        using var dispatcher = new Dispatcher(
+        var dispatcher = new Dispatcher(
             db => db == "one" ? first : db == "two" ? second : null,
-            new WorkerClient(UnreachableWorker, null, null, TimeSpan.FromSeconds(5)),
+            db => new DatabaseAddress("pg:5432", db, db),
             new RunnerMetrics(Metrics.NewCustomRegistry()),
             TimeProvider.System,
             NullLogger.Instance,

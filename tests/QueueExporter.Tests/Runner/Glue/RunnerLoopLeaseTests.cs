@@ -4,6 +4,7 @@ using Prometheus;
 using QueueExporter.Runner;
 using QueueExporter.Runner.Channels;
 using QueueExporter.Runner.Dispatch;
+using QueueExporter.Runner.Servers;
 
 namespace QueueExporter.Tests.Runner.Glue;
 
@@ -19,7 +20,7 @@ public class RunnerLoopLeaseTests
     public RunnerLoopLeaseTests()
     {
         var metrics = new RunnerMetrics(Metrics.NewCustomRegistry());
-        var dispatcher = new Dispatcher(_ => null, new WorkerClient(new Uri("http://127.0.0.1:9"), null, null, TimeSpan.FromSeconds(1)), metrics, TimeProvider.System, NullLogger.Instance, TimeSpan.FromSeconds(1));
+        var dispatcher = new Dispatcher(_ => null, db => new DatabaseAddress("pg:5432", db, db), metrics, TimeProvider.System, NullLogger.Instance, TimeSpan.FromSeconds(1));
         _loop = new RunnerLoop(_scheduler, dispatcher, metrics, TimeProvider.System, NullLogger.Instance, 100);
     }
 

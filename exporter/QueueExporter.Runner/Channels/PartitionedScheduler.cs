@@ -1,25 +1,30 @@
 namespace QueueExporter.Runner.Channels;
 
 /// <summary>
-/// <see cref="CapacityScope.Database"/>: one <see cref="JobScheduler"/> per database, each with the whole
-/// channel configuration, so capacities, sequential channels and throttles hold per database. Picks go
-/// round the databases from where the last pick stopped, so one database's burst cannot starve the others
-/// when a pick is bounded.
+/// <see cref="CapacityScope.Database"/> and <see cref="CapacityScope.Server"/>: one <see cref="JobScheduler"/>
+/// per partition (a database, or a server's databases), each with the whole channel configuration, so
+/// capacities, sequential channels and throttles hold per partition. Picks go round the partitions from
+/// where the last pick stopped, so one partition's burst cannot starve the others when a pick is bounded.
 /// </summary>
-public sealed class PerDatabaseScheduler : IJobScheduler
+public sealed class PartitionedScheduler : IJobScheduler
 {
     private readonly IReadOnlyList<ChannelConfiguration> _channels;
     private readonly TimeProvider _time;
+    private readonly Func<string, string> _partitionOf;
     private readonly Dictionary<string, JobScheduler> _schedulers = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
-    // Holds no job: lists the configured channels with zero counts while no database has any.
+    // Holds no job: lists the configured channels with zero counts while no partition has any.
     private readonly JobScheduler _configured;
     private int _next;
 
-    public PerDatabaseScheduler(IReadOnlyList<ChannelConfiguration> channels, TimeProvider time)
+    /// <param name="channels">The configuration every partition gets whole.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="partitionOf">A database's partition; null: each database is its own.</param>
+    public PartitionedScheduler(IReadOnlyList<ChannelConfiguration> channels, TimeProvider time, Func<string, string>? partitionOf = null)
     {
         _channels = channels ?? throw new ArgumentNullException(nameof(channels));
         _time = time ?? throw new ArgumentNullException(nameof(time));
+        _partitionOf = partitionOf ?? (database => database);
         _configured = new JobScheduler(channels, time);
     }
 
@@ -37,7 +42,7 @@ public sealed class PerDatabaseScheduler : IJobScheduler
 
     public bool Remove(string database, string uuid)
     {
-        if (!_schedulers.TryGetValue(database, out var scheduler) || !scheduler.Remove(database, uuid))
+        if (!_schedulers.TryGetValue(_partitionOf(database), out var scheduler) || !scheduler.Remove(database, uuid))
         {
             return false;
         }
@@ -48,12 +53,25 @@ public sealed class PerDatabaseScheduler : IJobScheduler
 
     public void ForgetDatabase(string database)
     {
-        // The whole scheduler goes: its channel counters (running, throttle pauses) belong to that database only.
-        if (_schedulers.Remove(database, out var scheduler))
+        var partition = _partitionOf(database);
+        if (!_schedulers.TryGetValue(partition, out var scheduler))
         {
-            JobCount -= scheduler.JobCount;
-            _order.Remove(database);
+            return;
         }
+
+        if (string.Equals(partition, database, StringComparison.Ordinal))
+        {
+            // The whole scheduler goes: its channel counters (running, throttle pauses) belong to that database only.
+            _schedulers.Remove(partition);
+            _order.Remove(partition);
+            JobCount -= scheduler.JobCount;
+            return;
+        }
+
+        // Shared with the server's other databases: forget this one's jobs as the runner-wide scheduler does.
+        var before = scheduler.JobCount;
+        scheduler.ForgetDatabase(database);
+        JobCount -= before - scheduler.JobCount;
     }
 
     public IReadOnlyList<RunnableJob> TakeRunnable(int max = int.MaxValue)
@@ -83,7 +101,7 @@ public sealed class PerDatabaseScheduler : IJobScheduler
         return earliest;
     }
 
-    /// <summary>Counters summed over databases; the capacity shown is the configured one (it applies to each database).</summary>
+    /// <summary>Counters summed over partitions; the capacity shown is the configured one (it applies to each partition).</summary>
     public IReadOnlyList<ChannelJobCounts> CountChannels()
     {
         var sums = new SortedDictionary<string, ChannelJobCounts>(StringComparer.Ordinal);
@@ -105,11 +123,12 @@ public sealed class PerDatabaseScheduler : IJobScheduler
 
     private JobScheduler SchedulerFor(string database)
     {
-        if (!_schedulers.TryGetValue(database, out var scheduler))
+        var partition = _partitionOf(database);
+        if (!_schedulers.TryGetValue(partition, out var scheduler))
         {
             scheduler = new JobScheduler(_channels, _time);
-            _schedulers.Add(database, scheduler);
-            _order.Add(database);
+            _schedulers.Add(partition, scheduler);
+            _order.Add(partition);
         }
 
         return scheduler;
