@@ -353,10 +353,11 @@ public sealed class JobRunner
     /// </summary>
     private async Task ReconcileAsync(ControlContext control, bool initial)
     {
+        var discovered = _discovered.ToHashSet(StringComparer.Ordinal);
         IReadOnlySet<string> desired;
         if (_fleet is null)
         {
-            desired = _discovered.ToHashSet(StringComparer.Ordinal);
+            desired = discovered;
         }
         else if (_fleet.View is { } view)
         {
@@ -375,13 +376,12 @@ public sealed class JobRunner
         else
         {
             // Not a member (yet, or its session failed): keep what is served, less what left the server.
-            desired = _databases.Keys.Where(_discovered.Contains).ToHashSet(StringComparer.Ordinal);
+            desired = _databases.Keys.Where(discovered.Contains).ToHashSet(StringComparer.Ordinal);
         }
 
         _metrics.DatabasesAssigned.Set(desired.Count);
-        var stillOnServer = _discovered.ToHashSet(StringComparer.Ordinal);
         var leaving = _databases.Keys.Where(d => !desired.Contains(d)).ToList();
-        await Task.WhenAll(leaving.Select(d => StopServingAsync(d, handOver: stillOnServer.Contains(d))));
+        await Task.WhenAll(leaving.Select(d => StopServingAsync(d, handOver: discovered.Contains(d))));
         foreach (var database in desired.Where(d => !_databases.ContainsKey(d)).Order(StringComparer.Ordinal))
         {
             var served = Serve(database, control);

@@ -2,6 +2,7 @@ using Npgsql;
 using QueueExporter.QueueJob.Connection;
 using QueueExporter.QueueJob.Enqueue;
 using QueueExporter.QueueJob.Schema;
+using QueueExporter.Runner;
 using QueueExporter.Runner.Servers;
 using QueueExporter.TestSupport;
 using static QueueExporter.IntegrationTests.Runner.RunnerDispatchTests;
@@ -78,6 +79,47 @@ public class SeveralServersTests
         Assert.Subset(workerB.Calls.Select(c => c.Uuid).ToHashSet(StringComparer.Ordinal), moreB.ToHashSet(StringComparer.Ordinal));
         Assert.DoesNotContain(workerA.Calls, c => jobsB.Contains(c.Uuid) || moreB.Contains(c.Uuid));
     }
+
+    [Fact]
+    public async Task A_fleet_over_two_servers_divides_the_databases_of_both()
+    {
+        var first = await PostgresServer.SharedAsync();
+        await using var second = await PostgresServer.StartDedicatedAsync();
+        var name = $"qe_servers_{Environment.ProcessId}_{Guid.NewGuid().ToString("N")[..6]}";
+        await using var a1 = await first.CreateDatabaseAsync(QueueJobShape.Odoo14To17, name + "_1");
+        await using var a2 = await first.CreateDatabaseAsync(QueueJobShape.Odoo14To17, name + "_2");
+        await using var b1 = await second.CreateDatabaseAsync(QueueJobShape.Odoo14To17, name + "_1");
+        await using var b2 = await second.CreateDatabaseAsync(QueueJobShape.Odoo14To17, name + "_2");
+        await using var workerA = await FakeOdooWorker.StartAsync(db => first.AdminEndpoint.WithDatabase(db).ToConnectionString("qe-fake-worker"));
+        await using var workerB = await FakeOdooWorker.StartAsync(db => second.AdminEndpoint.WithDatabase(db).ToConnectionString("qe-fake-worker"));
+
+        // Both replicas name the same servers in the same order; membership is kept on the first server,
+        // in a database of this test's own so that no other fleet of the test run shows up in it.
+        RunnerOptions Replica(RunnerOptions o) => o with
+        {
+            Databases = [a1.Name, a2.Name],
+            OtherServers = [RunnerServer.For(second.AdminEndpoint, [b1.Name, b2.Name], null, workerB.Url)],
+            Fleet = true,
+            FleetDatabase = a1.Name,
+            FleetInterval = TimeSpan.FromSeconds(1),
+        };
+        await using var one = RunnerUnderTest.Start(a1, workerA.Url, "root:2", Replica);
+        await using var two = RunnerUnderTest.Start(a1, workerA.Url, "root:2", Replica);
+
+        string[] every = [.. new[] { a1, a2, b1, b2 }.Select(db => $"{db.Name}@{db.ServerLabel}").Order(StringComparer.Ordinal)];
+        await Eventually.UntilAsync(
+            () => Task.FromResult(Led(one).Count == 2 && Led(two).Count == 2 && Led(one).Concat(Led(two)).Order(StringComparer.Ordinal).SequenceEqual(every)),
+            Patience,
+            "each replica leads two of the four databases, and together all of them");
+
+        var jobsB = await EnqueueManyAsync(b2, 2);
+        var jobsA = await EnqueueManyAsync(a2, 2);
+        await Eventually.UntilAsync(async () => await CountAsync(b2, "done") == 2 && await CountAsync(a2, "done") == 2, Patience, "jobs of both servers done, whichever replica leads them");
+        Assert.Equal(jobsB.Order(StringComparer.Ordinal), workerB.Calls.Select(c => c.Uuid).Order(StringComparer.Ordinal));
+        Assert.Equal(jobsA.Order(StringComparer.Ordinal), workerA.Calls.Select(c => c.Uuid).Order(StringComparer.Ordinal));
+    }
+
+    private static List<string> Led(RunnerUnderTest runner) => [.. runner.Runner.Leadership.Where(d => d.Value).Select(d => d.Key)];
 
     private static async Task<List<string>> EnqueueManyAsync(TestDatabase db, int count)
     {
