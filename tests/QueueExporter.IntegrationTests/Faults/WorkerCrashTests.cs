@@ -58,11 +58,33 @@ public sealed class WorkerCrashTests(ITestOutputHelper output)
 
             var jobs = await stream.FinishAsync(TimeSpan.FromSeconds(60));
             var rows = await JobAudit.WaitUntilSettledAsync(database, jobs, settings.SettleTimeout);
-            var executions = new ExecutionLog();
-            foreach (var worker in workers)
+            ExecutionLog ReadExecutions()
             {
-                WorkerLogReader.AddExecutions(executions, worker);
+                var log = new ExecutionLog();
+                foreach (var worker in workers)
+                {
+                    WorkerLogReader.AddExecutions(log, worker);
+                }
+
+                return log;
             }
+
+            // A row says done as soon as the worker commits; the line saying so is written after the commit
+            // and read by the test a moment later. Wait for those lines (bounded); the assertions below
+            // still fail, with details, for a job whose run never ended done.
+            try
+            {
+                await Eventually.UntilAsync(
+                    () => ReadExecutions().All.Where(e => e.Outcome == "done").Select(e => e.Uuid).ToHashSet(StringComparer.Ordinal) is var done && jobs.All(j => done.Contains(j.Uuid)),
+                    TimeSpan.FromSeconds(30),
+                    "every done job's line read from its worker's output");
+            }
+            catch (TimeoutException)
+            {
+                // Reported by the assertions below.
+            }
+
+            var executions = ReadExecutions();
 
             var problems = JobAudit.Problems(jobs, rows);
             var overlaps = executions.Overlaps();
