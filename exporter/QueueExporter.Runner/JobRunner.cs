@@ -287,22 +287,22 @@ public sealed class JobRunner
     /// </summary>
     private async Task<bool> FirstDiscoveryAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        try
         {
-            await DiscoverDueAsync(cancellationToken);
-            if (_servers.Any(s => s.Found is not null))
+            while (true)
             {
-                return true;
-            }
+                await DiscoverDueAsync(cancellationToken);
+                if (_servers.Any(s => s.Found is not null))
+                {
+                    return true;
+                }
 
-            try
-            {
                 await Task.Delay(DiscoveryRetryDelay, _time, cancellationToken);
             }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

@@ -49,7 +49,7 @@ internal sealed class ServerDiscovery
             NextAttempt = Server.Discovers ? now + interval : null;
             return null;
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
         {
             Failure = $"{ex.GetType().Name}: {DatabaseErrorDescriber.Describe(ex, Server.Endpoint)}";
             NextAttempt = now + retryDelay;

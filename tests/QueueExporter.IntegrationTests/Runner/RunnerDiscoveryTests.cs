@@ -31,4 +31,23 @@ public class RunnerDiscoveryTests
         Assert.True(runner.Runner.Leadership[first.Name]);
         Assert.True(runner.Runner.DatabaseHealth[first.Name].Served);
     }
+
+    [Fact]
+    public async Task A_server_that_never_answers_is_reported_and_the_runner_still_stops_cleanly()
+    {
+        await using var placeholder = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+
+        // Nothing listens on port 1 of loopback: every listing fails at once.
+        var runner = RunnerUnderTest.Start(placeholder, new Uri("http://127.0.0.1:9"), "root:1", o => o with
+        {
+            Endpoint = DatabaseEndpoint.Parse("postgres://nobody@127.0.0.1:1"),
+            Databases = [],
+        });
+        await Eventually.UntilAsync(() => runner.Runner.DiscoveryFailure?.Contains("127.0.0.1:1", StringComparison.Ordinal) == true, Patience, "the failing listing reported");
+        Assert.False(runner.Runner.HasTriedEveryDatabase);
+        Assert.Empty(runner.Runner.DatabaseHealth);
+
+        // Stopping while it waits to list again ends the run without an exception.
+        await runner.StopAsync();
+    }
 }
