@@ -14,6 +14,9 @@ export const datasource: dashboard.DataSourceRef = { type: 'prometheus', uid: '$
 
 /** Label filters of the template variables, for use inside selectors. */
 export const databaseFilter = 'database=~"$database"';
+
+/** Our runner's per-database series also carry the PostgreSQL server (several servers: docs/runner.md). */
+export const serverFilter = 'server=~"$server"';
 export const channelFilter = 'channel=~"$channel"';
 
 /**
@@ -155,6 +158,12 @@ export function templateVariables(
     labelVariable('channel', 'Channel', `label_values(${channelSource}{${targetFilter(config, component)}, ${databaseFilter}}, channel)`,
       'queue_job channels to show (root, root.mail, ...).'),
   ];
+}
+
+/** The runner's PostgreSQL servers, from its per-database series: one runner may serve several. */
+export function serverVariable(config: MixinConfig): dashboard.QueryVariableBuilder {
+  return labelVariable('server', 'Server', `label_values(queue_runner_leader{${targetFilter(config, 'runner')}}, server)`,
+    'PostgreSQL servers (host:port) whose databases the runner serves.');
 }
 
 /**

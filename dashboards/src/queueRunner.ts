@@ -5,8 +5,8 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { AlertName, MixinConfig } from './config.js';
 import {
-  AlertAnnotation, channelFilter, dashboardLinks, databaseFilter, quantileQueries, statPanel, targetFilter,
-  templateVariables, timeSeriesPanel,
+  AlertAnnotation, channelFilter, dashboardLinks, databaseFilter, quantileQueries, serverFilter, serverVariable, statPanel,
+  targetFilter, templateVariables, timeSeriesPanel,
 } from './panels.js';
 
 /** The job and instance variables select runner targets; worker panels read the worker's selector. */
@@ -26,8 +26,10 @@ export function queueRunner(config: MixinConfig): dashboard.DashboardBuilder {
     .readonly()
     .links(dashboardLinks(config, [{ title: 'Queue overview', uid: 'queue-exporter-overview' }]))
     .annotation(new AlertAnnotation());
-  templateVariables(config, 'runner', 'queue_runner_heartbeat_timestamp_seconds', 'queue_runner_leader', 'queue_runner_dispatches_total')
-    .forEach((v) => builder.withVariable(v));
+  const variables = templateVariables(config, 'runner', 'queue_runner_heartbeat_timestamp_seconds', 'queue_runner_leader', 'queue_runner_dispatches_total');
+  // After job and instance, before database: datasource, job, instance, server, database, channel.
+  variables.splice(3, 0, serverVariable(config));
+  variables.forEach((v) => builder.withVariable(v));
 
   builder
     .withRow(new dashboard.RowBuilder('Liveness and leadership'))
@@ -41,7 +43,7 @@ export function queueRunner(config: MixinConfig): dashboard.DashboardBuilder {
       title: 'Leaders',
       description: 'Runners holding the leader lock, per database: exactly 1 is healthy; 0 means no runner of ours dispatches that database (a standby waits).',
       unit: 'short', redBelow: 1, width: 8,
-      queries: [{ expr: `sum by (server, database) (queue_runner_leader{${runner}, ${databaseFilter}})`, legend: '{{database}} ({{server}})' }],
+      queries: [{ expr: `sum by (server, database) (queue_runner_leader{${runner}, ${serverFilter}, ${databaseFilter}})`, legend: '{{database}} ({{server}})' }],
     }))
     .withPanel(statPanel({
       title: 'Runner version',
@@ -53,7 +55,7 @@ export function queueRunner(config: MixinConfig): dashboard.DashboardBuilder {
       title: 'Leader per database',
       description: '1 while the runner instance holds the advisory leader lock on the database. A switch between instances is a failover.',
       unit: 'short',
-      queries: [{ expr: `max by (instance, server, database) (queue_runner_leader{${runner}, ${databaseFilter}})`, legend: '{{instance}} {{database}} ({{server}})' }],
+      queries: [{ expr: `max by (instance, server, database) (queue_runner_leader{${runner}, ${serverFilter}, ${databaseFilter}})`, legend: '{{instance}} {{database}} ({{server}})' }],
     }))
     .withPanel(timeSeriesPanel({
       title: 'Loop duration',
@@ -111,7 +113,7 @@ export function queueRunner(config: MixinConfig): dashboard.DashboardBuilder {
       title: 'Dispatches per minute by outcome',
       description: 'Dispatch attempts per minute, per database, channel and outcome: ok, http_error, timeout (the worker keeps running the job), connection_error (the job goes back to pending), refused (a full worker answered 503: the job goes back to pending), not_pending (the guarded update found the job already taken).',
       unit: 'cpm', stacked: true,
-      queries: [{ expr: `sum by (server, database, channel, outcome) (rate(queue_runner_dispatches_total{${runner}, ${databaseFilter}, ${channelFilter}}[$__rate_interval])) * 60`, legend: '{{database}} ({{server}}) {{channel}} {{outcome}}' }],
+      queries: [{ expr: `sum by (server, database, channel, outcome) (rate(queue_runner_dispatches_total{${runner}, ${serverFilter}, ${databaseFilter}, ${channelFilter}}[$__rate_interval])) * 60`, legend: '{{database}} ({{server}}) {{channel}} {{outcome}}' }],
     }))
     .withPanel(timeSeriesPanel({
       title: 'runjob HTTP call duration (p95)',
@@ -126,19 +128,19 @@ export function queueRunner(config: MixinConfig): dashboard.DashboardBuilder {
       title: 'Notifications per minute',
       description: 'NOTIFY queue_job messages received per minute, per database: every job insert and state change.',
       unit: 'cpm', width: 8,
-      queries: [{ expr: `sum by (server, database) (rate(queue_runner_notifications_total{${runner}, ${databaseFilter}}[$__rate_interval])) * 60`, legend: '{{database}} ({{server}})' }],
+      queries: [{ expr: `sum by (server, database) (rate(queue_runner_notifications_total{${runner}, ${serverFilter}, ${databaseFilter}}[$__rate_interval])) * 60`, legend: '{{database}} ({{server}})' }],
     }))
     .withPanel(timeSeriesPanel({
       title: 'Database reconnections',
       description: 'Reconnections of the runner\'s listening connection per database. Each one is followed by a full resynchronisation from the table.',
       unit: 'short', width: 8, bars: true,
-      queries: [{ expr: `sum by (server, database) (increase(queue_runner_db_reconnects_total{${runner}, ${databaseFilter}}[$__rate_interval]))`, legend: '{{database}} ({{server}})' }],
+      queries: [{ expr: `sum by (server, database) (increase(queue_runner_db_reconnects_total{${runner}, ${serverFilter}, ${databaseFilter}}[$__rate_interval]))`, legend: '{{database}} ({{server}})' }],
     }))
     .withPanel(timeSeriesPanel({
       title: 'Rescued jobs',
       description: 'Dead jobs (enqueued or started with no live worker) put back to pending or failed as JobFoundDead, per database and reason.',
       unit: 'short', width: 8, bars: true,
-      queries: [{ expr: `sum by (server, database, reason) (increase(queue_runner_rescued_jobs_total{${runner}, ${databaseFilter}}[$__rate_interval]))`, legend: '{{database}} ({{server}}) {{reason}}' }],
+      queries: [{ expr: `sum by (server, database, reason) (increase(queue_runner_rescued_jobs_total{${runner}, ${serverFilter}, ${databaseFilter}}[$__rate_interval]))`, legend: '{{database}} ({{server}}) {{reason}}' }],
     }));
 
   if (!config.deployment.worker) {

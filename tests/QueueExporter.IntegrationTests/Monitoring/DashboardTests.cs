@@ -59,7 +59,7 @@ public sealed class DashboardTests
     }
 
     [Fact]
-    public void Every_dashboard_offers_datasource_job_instance_database_and_channel_variables()
+    public void Every_dashboard_offers_datasource_job_instance_database_and_channel_variables_and_the_runner_server()
     {
         Assert.Equal(["queue-exporter-overview.json", "queue-exporter-runner.json"],
             RepositoryPaths.GeneratedDashboardFiles.Select(Path.GetFileName));
@@ -70,7 +70,11 @@ public sealed class DashboardTests
                 .Select(v => (Name: v.GetProperty("name").GetString()!, Type: v.GetProperty("type").GetString()))
                 .ToList();
 
-            Assert.Equal([("datasource", "datasource"), ("job", "query"), ("instance", "query"), ("database", "query"), ("channel", "query")], variables);
+            // The runner's per-database series also name their PostgreSQL server: one runner may serve several.
+            (string, string?)[] expected = Path.GetFileName(file) == "queue-exporter-runner.json"
+                ? [("datasource", "datasource"), ("job", "query"), ("instance", "query"), ("server", "query"), ("database", "query"), ("channel", "query")]
+                : [("datasource", "datasource"), ("job", "query"), ("instance", "query"), ("database", "query"), ("channel", "query")];
+            Assert.Equal(expected, variables);
             Assert.Equal(Path.GetFileNameWithoutExtension(file), dashboard.RootElement.GetProperty("uid").GetString());
         }
     }

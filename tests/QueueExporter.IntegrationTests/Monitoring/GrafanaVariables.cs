@@ -12,6 +12,7 @@ internal static class GrafanaVariables
         .Replace("$__range", "1h", StringComparison.Ordinal)
         .Replace("$job", ".*", StringComparison.Ordinal)
         .Replace("$instance", ".*", StringComparison.Ordinal)
+        .Replace("$server", ".*", StringComparison.Ordinal)
         .Replace("$database", ".*", StringComparison.Ordinal)
         .Replace("$channel", ".*", StringComparison.Ordinal);
 }
