@@ -10,25 +10,27 @@ internal enum ScheduledJobState : byte
 }
 
 /// <summary>
-/// The one object the scheduler keeps per active job: about 90 bytes. The uuid is stored as a
-/// <see cref="Guid"/> when it is a canonical lowercase uuid (what Odoo writes), else as its text.
+/// The one object the scheduler keeps per active job: 88 bytes with the object header, and nothing else
+/// per job but its slot in the uuid map and in one heap (a million pending jobs are a million of these).
+/// The uuid is stored as a <see cref="Guid"/> when it is a canonical lowercase uuid (what Odoo writes);
+/// any other text is kept by the <see cref="TextKeyedJob"/> subclass, so the common job pays no field for it.
 /// Times are UTC ticks so that comparisons allocate nothing.
 /// </summary>
-internal sealed class ScheduledJob
+internal class ScheduledJob
 {
-    public ScheduledJob(int databaseIndex, Guid uuid, string? uuidText)
+    public ScheduledJob(int databaseIndex, Guid uuid)
     {
         DatabaseIndex = databaseIndex;
         Uuid = uuid;
-        UuidText = uuidText;
     }
 
     public int DatabaseIndex { get; }
 
+    /// <summary>The uuid when canonical; <see cref="Guid.Empty"/> for a <see cref="TextKeyedJob"/>.</summary>
     public Guid Uuid { get; }
 
     /// <summary>Only set when the uuid is not a canonical lowercase uuid.</summary>
-    public string? UuidText { get; }
+    public string? UuidText => (this as TextKeyedJob)?.Text;
 
     public ChannelNode Node { get; set; } = null!;
 
