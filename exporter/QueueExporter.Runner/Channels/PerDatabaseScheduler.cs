@@ -33,8 +33,6 @@ public sealed class PerDatabaseScheduler : IJobScheduler
         JobCount += scheduler.JobCount - before;
     }
 
-    public void EnsureCapacity(string database, int jobs) => SchedulerFor(database).EnsureCapacity(database, jobs);
-
     public bool Remove(string database, string uuid)
     {
         if (!_schedulers.TryGetValue(database, out var scheduler) || !scheduler.Remove(database, uuid))
