@@ -154,7 +154,6 @@ internal sealed class RunnerLoop
         {
             case DatabaseLoading loading:
                 _scheduler.ForgetDatabase(loading.Database);
-                _scheduler.EnsureCapacity(loading.Database, loading.ExpectedJobs);
                 break;
             case JobsLoaded loaded:
                 foreach (var facts in loaded.Facts)

@@ -14,11 +14,11 @@ internal abstract record RunnerSignal(string Database, long Epoch);
 internal sealed record LeaseStarted(string Database, long Epoch) : RunnerSignal(Database, Epoch);
 
 /// <summary>
-/// A full read of the database's active jobs begins: everything held for it is forgotten, room is made for
-/// <paramref name="ExpectedJobs"/>, and the rows follow as <see cref="JobsLoaded"/> slices (the running and
-/// failed ones first, so capacities are right before the first pending job can be picked).
+/// A full read of the database's active jobs begins: everything held for it is forgotten, and the rows follow
+/// as <see cref="JobsLoaded"/> slices (the running and failed ones first, so capacities are right before the
+/// first pending job can be picked).
 /// </summary>
-internal sealed record DatabaseLoading(string Database, long Epoch, int ExpectedJobs) : RunnerSignal(Database, Epoch);
+internal sealed record DatabaseLoading(string Database, long Epoch) : RunnerSignal(Database, Epoch);
 
 /// <summary>One slice of a full read; the loop returns <paramref name="Credits"/> once it has applied (or dropped) it.</summary>
 internal sealed record JobsLoaded(string Database, long Epoch, List<JobFacts> Facts, SliceCredits? Credits = null) : RunnerSignal(Database, Epoch);

@@ -22,4 +22,10 @@ if (parse.Errors.Count > 0)
     return CommandFailure.UsageError;
 }
 
+if (NativeAotCommands.Refusal(parse) is { } refusal)
+{
+    await Console.Error.WriteLineAsync(refusal);
+    return CommandFailure.UsageError;
+}
+
 return await parse.InvokeAsync();

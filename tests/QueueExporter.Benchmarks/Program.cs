@@ -15,10 +15,18 @@ if (jsonPath is not null)
     positional.Remove(jsonPath);
 }
 
+// A native runner (scripts/publish.sh --aot) measured in place of the built one, for the runner processes only.
+var runnerIndex = Array.IndexOf(args, "--runner-binary");
+if (runnerIndex >= 0 && runnerIndex + 1 < args.Length)
+{
+    ExporterProcess.RunnerBinary = Path.GetFullPath(args[runnerIndex + 1]);
+    positional.Remove(args[runnerIndex + 1]);
+}
+
 var selected = positional.Count == 1 && positional[0] == "all" ? scenarios : positional.SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToArray();
 if (selected.Length == 0 || selected.Any(s => !scenarios.Contains(s)))
 {
-    Console.Error.WriteLine($"usage: dotnet run --project tests/QueueExporter.Benchmarks -c Release -- <{string.Join('|', scenarios)}|all>[,more...] [--quick] [--json FILE]");
+    Console.Error.WriteLine($"usage: dotnet run --project tests/QueueExporter.Benchmarks -c Release -- <{string.Join('|', scenarios)}|all>[,more...] [--quick] [--json FILE] [--runner-binary PATH]");
     return 2;
 }
 

@@ -1,4 +1,3 @@
-using Dapper;
 using Npgsql;
 
 namespace QueueExporter.QueueJob.Connection;
@@ -53,7 +52,9 @@ public sealed class QueueJobDatabases
         {
             await using var connection = new NpgsqlConnection(_endpoint.WithDatabase(name).ToConnectionString(_applicationName, pooling: false));
             await connection.OpenAsync(cancellationToken);
-            return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(HasTableSql, cancellationToken: cancellationToken));
+            // Plain Npgsql, not Dapper: discovery runs in the runner and scraper, which build with Native AOT.
+            await using var command = new NpgsqlCommand(HasTableSql, connection);
+            return await command.ExecuteScalarAsync(cancellationToken) is true;
         }
         catch (NpgsqlException)
         {
@@ -72,7 +73,13 @@ public sealed class QueueJobDatabases
         await using (var maintenance = new NpgsqlConnection(_endpoint.WithDatabase("postgres").ToConnectionString(_applicationName, pooling: false)))
         {
             await maintenance.OpenAsync(cancellationToken);
-            candidates = (await maintenance.QueryAsync<string>(new CommandDefinition(ListDatabasesSql, cancellationToken: cancellationToken))).ToList();
+            candidates = [];
+            await using var command = new NpgsqlCommand(ListDatabasesSql, maintenance);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                candidates.Add(reader.GetString(0));
+            }
         }
 
         // Checking a database means a connection to it: a few at once, so that a server with hundreds of

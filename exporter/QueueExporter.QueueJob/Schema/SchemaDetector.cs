@@ -1,4 +1,3 @@
-using Dapper;
 using Npgsql;
 
 namespace QueueExporter.QueueJob.Schema;
@@ -37,18 +36,37 @@ public static class SchemaDetector
     public static async Task<QueueJobSchema> DetectAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var columns = (await connection.QueryAsync<(string Name, string Type)>(new CommandDefinition(ColumnsSql, cancellationToken: cancellationToken)))
-            .ToDictionary(c => c.Name, c => NormaliseType(c.Type), StringComparer.Ordinal);
+        // Plain Npgsql, not Dapper: the runner and scraper call this, and Dapper's generated readers cannot run in a Native AOT build.
+        var columns = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand(ColumnsSql, connection))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                columns[reader.GetString(0)] = NormaliseType(reader.GetString(1));
+            }
+        }
+
         if (columns.Count == 0)
         {
             throw new QueueJobTableMissingException(connection.Database);
         }
 
-        var hasTrigger = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(TriggerSql, cancellationToken: cancellationToken));
-        var hasLockTable = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(LockTableSql, cancellationToken: cancellationToken));
-        var hasMonitoringIndex = await connection.ExecuteScalarAsync<bool>(
-            new CommandDefinition(MonitoringIndexSql, new { name = SchemaInstaller.MonitoringIndexName }, cancellationToken: cancellationToken));
+        var hasTrigger = await IsTrueAsync(connection, TriggerSql, null, cancellationToken);
+        var hasLockTable = await IsTrueAsync(connection, LockTableSql, null, cancellationToken);
+        var hasMonitoringIndex = await IsTrueAsync(connection, MonitoringIndexSql, SchemaInstaller.MonitoringIndexName, cancellationToken);
         return new QueueJobSchema(connection.Database, columns, hasTrigger, hasLockTable, hasMonitoringIndex);
+    }
+
+    private static async Task<bool> IsTrueAsync(NpgsqlConnection connection, string sql, string? name, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        if (name is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string>("name", name));
+        }
+
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
     private static string NormaliseType(string type) => type switch

@@ -1,15 +1,25 @@
-using System.Runtime.InteropServices;
-
 namespace QueueExporter.Runner.Channels;
 
 /// <summary>
-/// One database's jobs by uuid. Canonical lowercase uuids (what Odoo writes) are keyed as
-/// <see cref="Guid"/> (16 bytes, no string kept); anything else falls back to a text-keyed map.
+/// One database's jobs by uuid. Canonical lowercase uuids (what Odoo writes) live in an open-addressing
+/// table of the jobs themselves, keyed by <see cref="ScheduledJob.Uuid"/>: 8 bytes a slot and no entry
+/// object, where a <c>Dictionary&lt;Guid, ScheduledJob&gt;</c> spends 36 bytes a job (with a million
+/// pending jobs that difference is a fifth of the runner's memory). Any other text falls back to a
+/// text-keyed map of <see cref="TextKeyedJob"/>s.
+/// <para>
+/// Linear probing with backward-shift deletion: no tombstones, so a table that churns through millions of
+/// jobs never degrades. The table doubles at 70 % full and halves below 1/8 (each resize rehashes every job
+/// once, amortised over the adds or removes that led to it). Slots come from a per-process seeded mix of the
+/// uuid, so rows crafted to collide in <see cref="Guid.GetHashCode"/> still spread.
+/// </para>
 /// </summary>
 internal sealed class DatabaseJobs
 {
-    private readonly Dictionary<Guid, ScheduledJob> _byGuid = [];
-    private Dictionary<string, ScheduledJob>? _byText;
+    private const int MinimumSlots = 16;
+
+    private ScheduledJob?[] _slots = new ScheduledJob?[MinimumSlots];
+    private int _count;
+    private Dictionary<string, TextKeyedJob>? _byText;
 
     public DatabaseJobs(int index) => Index = index;
 
@@ -19,49 +29,172 @@ internal sealed class DatabaseJobs
     {
         if (TryParseCanonical(uuid, out var guid))
         {
-            return _byGuid.GetValueOrDefault(guid);
+            var slot = SlotOf(guid);
+            return slot >= 0 ? _slots[slot] : null;
         }
 
         return _byText?.GetValueOrDefault(uuid);
     }
 
-    /// <summary>The job for <paramref name="uuid"/>, created when missing: one parse and one hash lookup on the load path.</summary>
+    /// <summary>The job for <paramref name="uuid"/>, created when missing: one parse and one probe on the load path.</summary>
     public ScheduledJob GetOrAdd(string uuid, out bool added)
     {
-        if (TryParseCanonical(uuid, out var guid))
+        if (!TryParseCanonical(uuid, out var guid))
         {
-            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_byGuid, guid, out var exists);
-            added = !exists;
-            return slot ??= new ScheduledJob(Index, guid, uuidText: null);
+            _byText ??= new Dictionary<string, TextKeyedJob>(StringComparer.Ordinal);
+            added = !_byText.TryGetValue(uuid, out var textJob);
+            if (added)
+            {
+                textJob = new TextKeyedJob(Index, uuid);
+                _byText.Add(uuid, textJob);
+            }
+
+            return textJob!;
         }
 
-        ref var textSlot = ref CollectionsMarshal.GetValueRefOrAddDefault(_byText ??= new Dictionary<string, ScheduledJob>(StringComparer.Ordinal), uuid, out var textExists);
-        added = !textExists;
-        return textSlot ??= new ScheduledJob(Index, Guid.Empty, uuid);
-    }
+        var mask = _slots.Length - 1;
+        for (var i = Home(guid, mask); ; i = (i + 1) & mask)
+        {
+            var existing = _slots[i];
+            if (existing is null)
+            {
+                break;
+            }
 
-    /// <summary>Room for <paramref name="count"/> canonical uuids (what Odoo writes) without a rehash.</summary>
-    public void EnsureCapacity(int count) => _byGuid.EnsureCapacity(count);
+            if (existing.Uuid == guid)
+            {
+                added = false;
+                return existing;
+            }
+        }
+
+        added = true;
+        var job = new ScheduledJob(Index, guid);
+        if ((_count + 1) * 10L > _slots.Length * 7L)
+        {
+            Resize(_slots.Length * 2);
+        }
+
+        Place(_slots, job);
+        _count++;
+        return job;
+    }
 
     public void Delete(ScheduledJob job)
     {
-        if (job.UuidText is null)
+        if (job is TextKeyedJob textJob)
         {
-            _byGuid.Remove(job.Uuid);
-        }
-        else
-        {
-            _byText?.Remove(job.UuidText);
+            _byText?.Remove(textJob.Text);
+            return;
         }
 
-        if (_byGuid.Count == 0)
+        var slot = SlotOf(job.Uuid);
+        if (slot < 0 || !ReferenceEquals(_slots[slot], job))
         {
-            // Release the buckets of a drained burst.
-            _byGuid.TrimExcess();
+            return;
+        }
+
+        RemoveAt(slot);
+        _count--;
+        if (_slots.Length > MinimumSlots && _count * 8L < _slots.Length)
+        {
+            // Release the slots of a drained burst.
+            Resize(Math.Max(MinimumSlots, _slots.Length / 2));
         }
     }
 
-    public IEnumerable<ScheduledJob> All() => _byText is null ? _byGuid.Values : _byGuid.Values.Concat(_byText.Values);
+    public IEnumerable<ScheduledJob> All()
+    {
+        foreach (var job in _slots)
+        {
+            if (job is not null)
+            {
+                yield return job;
+            }
+        }
+
+        if (_byText is not null)
+        {
+            foreach (var job in _byText.Values)
+            {
+                yield return job;
+            }
+        }
+    }
+
+    private static int Home(Guid uuid, int mask) => HashCode.Combine(uuid) & mask;
+
+    private static void Place(ScheduledJob?[] slots, ScheduledJob job)
+    {
+        var mask = slots.Length - 1;
+        var i = Home(job.Uuid, mask);
+        while (slots[i] is not null)
+        {
+            i = (i + 1) & mask;
+        }
+
+        slots[i] = job;
+    }
+
+    private int SlotOf(Guid uuid)
+    {
+        var mask = _slots.Length - 1;
+        for (var i = Home(uuid, mask); ; i = (i + 1) & mask)
+        {
+            var job = _slots[i];
+            if (job is null)
+            {
+                return -1;
+            }
+
+            if (job.Uuid == uuid)
+            {
+                return i;
+            }
+        }
+    }
+
+    // Backward shift: move each later job of the probe run into the hole when its home allows it, so that
+    // every job stays reachable from its home without tombstones.
+    private void RemoveAt(int hole)
+    {
+        var mask = _slots.Length - 1;
+        var i = hole;
+        while (true)
+        {
+            i = (i + 1) & mask;
+            var job = _slots[i];
+            if (job is null)
+            {
+                break;
+            }
+
+            var home = Home(job.Uuid, mask);
+            // The job may fill the hole unless its home lies cyclically in (hole, i].
+            var homeAfterHole = ((home - hole - 1) & mask) < ((i - hole) & mask);
+            if (!homeAfterHole)
+            {
+                _slots[hole] = job;
+                hole = i;
+            }
+        }
+
+        _slots[hole] = null;
+    }
+
+    private void Resize(int slots)
+    {
+        var resized = new ScheduledJob?[slots];
+        foreach (var job in _slots)
+        {
+            if (job is not null)
+            {
+                Place(resized, job);
+            }
+        }
+
+        _slots = resized;
+    }
 
     // Only the exact lowercase 36-character form round-trips through Guid.ToString("D"); anything else keeps its text.
     private static bool TryParseCanonical(string uuid, out Guid guid)

@@ -19,9 +19,6 @@ public interface IJobScheduler
     /// <summary>Forgets every job of a database.</summary>
     void ForgetDatabase(string database);
 
-    /// <summary>Makes room for <paramref name="jobs"/> jobs of a database about to be loaded, so its uuid map never grows by doubling.</summary>
-    void EnsureCapacity(string database, int jobs);
-
     /// <summary>Picks the jobs that may start now, at most <paramref name="max"/>, and counts them as running.</summary>
     IReadOnlyList<RunnableJob> TakeRunnable(int max = int.MaxValue);
 

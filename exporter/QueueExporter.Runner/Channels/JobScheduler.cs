@@ -125,13 +125,6 @@ public sealed class JobScheduler : IJobScheduler
         }
     }
 
-    /// <summary>
-    /// Makes room for <paramref name="jobs"/> jobs of <paramref name="database"/> at once, before a load adds them:
-    /// the uuid map then never grows by doubling (each doubling holds the old and the new arrays at once,
-    /// a peak the process keeps as RSS long after the load).
-    /// </summary>
-    public void EnsureCapacity(string database, int jobs) => DatabaseFor(database).EnsureCapacity(jobs);
-
     /// <summary>Whether the job is held and counted as running (enqueued or started).</summary>
     public bool IsRunning(string database, string uuid) =>
         _databases.TryGetValue(database, out var jobs) && jobs.Find(uuid) is { State: ScheduledJobState.Running };

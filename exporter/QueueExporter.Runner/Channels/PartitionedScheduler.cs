@@ -38,8 +38,6 @@ public sealed class PartitionedScheduler : IJobScheduler
         JobCount += scheduler.JobCount - before;
     }
 
-    public void EnsureCapacity(string database, int jobs) => SchedulerFor(database).EnsureCapacity(database, jobs);
-
     public bool Remove(string database, string uuid)
     {
         if (!_schedulers.TryGetValue(_partitionOf(database), out var scheduler) || !scheduler.Remove(database, uuid))

@@ -10,30 +10,52 @@ internal enum ScheduledJobState : byte
 }
 
 /// <summary>
-/// The one object the scheduler keeps per active job: about 90 bytes. The uuid is stored as a
-/// <see cref="Guid"/> when it is a canonical lowercase uuid (what Odoo writes), else as its text.
-/// Times are UTC ticks so that comparisons allocate nothing.
+/// The one object the scheduler keeps per active job: 80 bytes with the object header, and nothing else
+/// per job but its slot in the uuid map and in one heap (a million pending jobs are a million of these).
+/// The uuid is stored as a <see cref="Guid"/> when it is a canonical lowercase uuid (what Odoo writes);
+/// any other text is kept by the <see cref="TextKeyedJob"/> subclass, so the common job pays no field for it.
+/// The database index, state and subchannel flag share one int: two bytes more would round the object up
+/// to 88. Times are UTC ticks so that comparisons allocate nothing.
 /// </summary>
-internal sealed class ScheduledJob
+internal class ScheduledJob
 {
-    public ScheduledJob(int databaseIndex, Guid uuid, string? uuidText)
+    /// <summary>Databases one scheduler can tell apart (the index takes the low 24 bits of the packed field).</summary>
+    public const int MaxDatabases = 1 << 24;
+
+    private const int StateShift = 24;
+    private const int StateMask = 0x3 << StateShift;
+    private const int SubchannelBit = 1 << 26;
+
+    // Low 24 bits: database index; bits 24-25: state; bit 26: in an unconfigured subchannel.
+    private int _packed;
+
+    public ScheduledJob(int databaseIndex, Guid uuid)
     {
-        DatabaseIndex = databaseIndex;
+        if ((uint)databaseIndex >= MaxDatabases)
+        {
+            throw new ArgumentOutOfRangeException(nameof(databaseIndex), databaseIndex, $"a scheduler holds at most {MaxDatabases} databases");
+        }
+
+        _packed = databaseIndex;
         Uuid = uuid;
-        UuidText = uuidText;
     }
 
-    public int DatabaseIndex { get; }
+    public int DatabaseIndex => _packed & (MaxDatabases - 1);
 
+    /// <summary>The uuid when canonical; <see cref="Guid.Empty"/> for a <see cref="TextKeyedJob"/>.</summary>
     public Guid Uuid { get; }
 
     /// <summary>Only set when the uuid is not a canonical lowercase uuid.</summary>
-    public string? UuidText { get; }
+    public string? UuidText => (this as TextKeyedJob)?.Text;
 
     public ChannelNode Node { get; set; } = null!;
 
     /// <summary>True when the job's channel is an unconfigured subchannel of <see cref="Node"/>.</summary>
-    public bool InSubchannel { get; set; }
+    public bool InSubchannel
+    {
+        get => (_packed & SubchannelBit) != 0;
+        set => _packed = value ? _packed | SubchannelBit : _packed & ~SubchannelBit;
+    }
 
     /// <summary>The heap holding the job while it is ready.</summary>
     public JobHeap ReadyHeap => InSubchannel ? Node.SubchannelReady : Node.Ready;
@@ -55,7 +77,11 @@ internal sealed class ScheduledJob
 
     public int HeapIndex { get; set; } = -1;
 
-    public ScheduledJobState State { get; set; }
+    public ScheduledJobState State
+    {
+        get => (ScheduledJobState)((_packed & StateMask) >> StateShift);
+        set => _packed = (_packed & ~StateMask) | ((int)value << StateShift);
+    }
 
     public string UuidString => UuidText ?? Uuid.ToString("D");
 

@@ -34,7 +34,7 @@ internal sealed class DatabaseRequestConsumer(
     private const int MaxReportedRows = 10_000;
 
     // Slices of a load read but not yet applied by the loop: what the runner holds as rows at most, beside the scheduler.
-    private const int MaxSlicesInFlight = 4;
+    private const int MaxSlicesInFlight = 8;
 
     private readonly HashSet<(string Reason, long Id)> _reportedRows = [];
     private readonly SliceCredits _sliceCredits = new(MaxSlicesInFlight);
@@ -163,7 +163,7 @@ internal sealed class DatabaseRequestConsumer(
             // in the loop: a part could lack running jobs that hold capacity, and dispatching from it would overfill.
             if (sink.Abandon())
             {
-                loop.TryWrite(new DatabaseLoading(Database, lease.Epoch, 0));
+                loop.TryWrite(new DatabaseLoading(Database, lease.Epoch));
             }
 
             RunnerLog.DatabaseError(logger, Database, "loading jobs failed: " + DatabaseErrorDescriber.Describe(ex, endpoint));
@@ -242,13 +242,13 @@ internal sealed class DatabaseRequestConsumer(
             }
         }
 
-        public ValueTask StartAsync(int expectedJobs, CancellationToken cancellationToken)
+        public ValueTask StartAsync(CancellationToken cancellationToken)
         {
             lock (_lock)
             {
                 ThrowIfAbandoned();
                 Started = true;
-                owner.Post(new DatabaseLoading(owner.Database, epoch, expectedJobs));
+                owner.Post(new DatabaseLoading(owner.Database, epoch));
             }
 
             return ValueTask.CompletedTask;

@@ -9,9 +9,8 @@ namespace QueueExporter.Runner.Database;
 internal interface IJobLoadSink
 {
     /// <summary>A full read begins: what is held for the database is replaced by the slices that follow.</summary>
-    /// <param name="expectedJobs">The active rows counted in the read's own snapshot: room is made for them at once.</param>
     /// <param name="cancellationToken">Stops the read.</param>
-    ValueTask StartAsync(int expectedJobs, CancellationToken cancellationToken);
+    ValueTask StartAsync(CancellationToken cancellationToken);
 
     /// <summary>The next rows of the read; waits while the runner loop has too many slices still to apply.</summary>
     ValueTask AddAsync(JobRows slice, CancellationToken cancellationToken);

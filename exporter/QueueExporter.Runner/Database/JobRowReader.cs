@@ -22,11 +22,6 @@ internal static class JobRowReader
         extract(epoch FROM date_created)::float8, COALESCE(id::bigint, 0), extract(epoch FROM eta)::float8
         """;
 
-    private const string ActiveStates = "state IN ('pending', 'enqueued', 'started', 'failed')";
-
-    // Counted in the load's own snapshot: the scheduler makes room for exactly this many jobs up front.
-    private const string CountActiveSql = "SELECT count(*) FROM queue_job WHERE " + ActiveStates;
-
     // Running and failed jobs first: once the first pending job can be picked, every job holding capacity
     // (or stopping a sequential channel) is already known, so dispatching from the first slice is safe.
     private const string LoadHoldingSql = "SELECT " + Columns + " FROM queue_job WHERE state IN ('enqueued', 'started', 'failed')";
@@ -35,27 +30,31 @@ internal static class JobRowReader
 
     private const string ReadByUuidSql = "SELECT " + Columns + " FROM queue_job WHERE uuid = ANY(@uuids)";
 
-    /// <summary>Rows per slice of a load: small enough that a slice is a few hundred KB, large enough that posting it costs nothing per row.</summary>
-    public const int LoadSliceSize = 4096;
+    /// <summary>
+    /// Rows per slice of a load: large enough that posting it costs nothing per row, small enough that its list
+    /// (80 bytes a row) stays under the large object heap's 85,000 bytes: a large-object slice is only reclaimed
+    /// by a full collection, so a million-row load left its slices' hundreds of MiB to the process's peak RSS.
+    /// </summary>
+    public const int LoadSliceSize = 1024;
 
     /// <summary>
     /// Streams every active job of <paramref name="database"/> into <paramref name="sink"/> in slices of
-    /// <see cref="LoadSliceSize"/> (wait_dependencies rows are not read: nothing to schedule yet). The count
-    /// and both reads run in one REPEATABLE READ transaction, so they see one snapshot, as the single
-    /// statement before them did; the batch is one round trip, its rows arrive as PostgreSQL sends them.
+    /// <see cref="LoadSliceSize"/> (wait_dependencies rows are not read: nothing to schedule yet). Both reads
+    /// run in one REPEATABLE READ transaction, so they see one snapshot, as the single statement before them
+    /// did; the batch is one round trip, its rows arrive as PostgreSQL sends them. Nothing counts the rows
+    /// first: an exact count(*) read the whole table once more before the first row could be dispatched,
+    /// and the scheduler's uuid map grows by doubling at 8 bytes a slot, so pre-sizing no longer pays.
     /// </summary>
     public static async Task LoadActiveAsync(NpgsqlConnection connection, string database, IJobLoadSink sink, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         await using var batch = new NpgsqlBatch(connection, transaction)
         {
-            BatchCommands = { new NpgsqlBatchCommand(CountActiveSql), new NpgsqlBatchCommand(LoadHoldingSql), new NpgsqlBatchCommand(LoadPendingSql) },
+            BatchCommands = { new NpgsqlBatchCommand(LoadHoldingSql), new NpgsqlBatchCommand(LoadPendingSql) },
         };
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            await reader.ReadAsync(cancellationToken);
-            await sink.StartAsync((int)Math.Min(reader.GetInt64(0), int.MaxValue), cancellationToken);
-            await reader.NextResultAsync(cancellationToken);
+            await sink.StartAsync(cancellationToken);
             var slice = Slice(LoadSliceSize);
             do
             {

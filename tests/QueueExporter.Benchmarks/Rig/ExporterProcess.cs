@@ -25,13 +25,21 @@ internal sealed class ExporterProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>An executable to run for the <c>runner</c> command instead of the built <c>queue-exporter.dll</c> (a Native AOT build); null for the built one.</summary>
+    public static string? RunnerBinary { get; set; }
+
     /// <summary>Stopwatch timestamp just before the process was started.</summary>
     public long StartedAt { get; }
 
     public static ExporterProcess Start(IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "queue-exporter.dll"));
+        var native = RunnerBinary is not null && arguments.FirstOrDefault() == "runner";
+        var start = new ProcessStartInfo(native ? RunnerBinary! : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (!native)
+        {
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "queue-exporter.dll"));
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -12,7 +12,7 @@ namespace QueueExporter.Benchmarks.Scenarios;
 /// <list type="bullet">
 /// <item>first dispatch and load time are counted from the runner's "initializing database connections"
 /// line (it connects, diagnoses, takes the lock, then loads): to the first runjob request arriving, and to
-/// its "ready for db" line (every row read and handed to the loop, at most 4 slices of 4,096 not yet applied);</item>
+/// its "ready for db" line (every row read and handed to the loop, at most 8 slices of 1,024 not yet applied);</item>
 /// <item>VmRSS and VmHWM once loaded, with RssAnon (the process's own pages) and RssFile (the mapped runtime
 /// and assemblies, shared), next to the managed heap the runtime reports after its last collection;</item>
 /// <item>the runner's CPU time for the load, from /proc/PID/stat.</item>

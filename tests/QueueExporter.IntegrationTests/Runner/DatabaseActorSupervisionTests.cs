@@ -66,7 +66,7 @@ public class DatabaseActorSupervisionTests
         Assert.Equal(new DatabaseReleased(db.Name, first.Epoch), seen[1]);
         var second = Assert.IsType<LeaseStarted>(seen[2]);
         Assert.True(second.Epoch > first.Epoch);
-        Assert.Equal(new DatabaseLoading(db.Name, second.Epoch, 1), seen[3]);
+        Assert.Equal(new DatabaseLoading(db.Name, second.Epoch), seen[3]);
         var loaded = Assert.IsType<JobsLoaded>(seen[4]);
         Assert.Equal(second.Epoch, loaded.Epoch);
         Assert.Equal([job], loaded.Facts.Select(f => f.Uuid));

@@ -48,9 +48,9 @@ public class AbandonedLoadTests
         }
 
         Assert.Equal(3, signals.Count);
-        Assert.Equal(new DatabaseLoading(Db, 3, 2), signals[0]);
+        Assert.Equal(new DatabaseLoading(Db, 3), signals[0]);
         Assert.Equal(["first"], Assert.IsType<JobsLoaded>(signals[1]).Facts.Select(f => f.Uuid));
-        Assert.Equal(new DatabaseLoading(Db, 3, 0), signals[2]);
+        Assert.Equal(new DatabaseLoading(Db, 3), signals[2]);
     }
 
     private static JobFacts Fact(string uuid) => new(Db, uuid, "pending", "root", 10, Now, 1, null);
@@ -63,7 +63,7 @@ public class AbandonedLoadTests
         public async Task LoadActiveAsync(NpgsqlConnection? session, IJobLoadSink sink, CancellationToken cancellationToken)
         {
             Sink = sink;
-            await sink.StartAsync(2, cancellationToken);
+            await sink.StartAsync(cancellationToken);
             await sink.AddAsync(new JobRows([Fact("first")], []), cancellationToken);
             throw new TimeoutException("the read stopped answering");
         }

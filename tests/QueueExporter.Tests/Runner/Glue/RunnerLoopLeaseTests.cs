@@ -29,7 +29,7 @@ public class RunnerLoopLeaseTests
     /// <summary>A full read as the database's reader posts it: its start, then one slice.</summary>
     private void Load(long epoch, params JobFacts[] facts)
     {
-        _loop.Apply(new DatabaseLoading(Db, epoch, facts.Length));
+        _loop.Apply(new DatabaseLoading(Db, epoch));
         _loop.Apply(new JobsLoaded(Db, epoch, [.. facts]));
     }
 
@@ -106,7 +106,7 @@ public class RunnerLoopLeaseTests
     public void Jobs_of_the_first_slice_can_start_before_the_rest_of_the_load_is_read()
     {
         _loop.Apply(new LeaseStarted(Db, 1));
-        _loop.Apply(new DatabaseLoading(Db, 1, 3));
+        _loop.Apply(new DatabaseLoading(Db, 1));
         _loop.Apply(new JobsLoaded(Db, 1, [Fact("first")]));
 
         Assert.Equal(["first"], _scheduler.TakeRunnable().Select(j => j.Uuid));
