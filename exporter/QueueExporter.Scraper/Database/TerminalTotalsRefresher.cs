@@ -116,6 +116,7 @@ public sealed partial class TerminalTotalsRefresher : IAsyncDisposable
         {
             var counts = await TerminalTotalsQuery.CountAsync(connection, state, cancellationToken);
             _metrics.PublishTerminal(_database, baseline, counts, _clock.GetUtcNow());
+            _metrics.MarkReconciled(_database, state, _clock.GetUtcNow());
             _timedOut.Remove(state);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.QueryCanceled)

@@ -53,6 +53,8 @@ public sealed class TerminalTotalsRefresherTests
         await using var refresher = new DatabaseStateRefresher(
             database.Name, database.Endpoint, options, scraperMetrics, TimeProvider.System, NullLogger<DatabaseStateRefresher>.Instance);
         Assert.True(await totals.RefreshAsync(CancellationToken.None));
+        var before = await ExportedMetrics.ReadAsync(registry);
+        var lastCount = before.Value("queue_job_reconcile_last_success_timestamp_seconds", ("database", database.Name), ("what", JobStates.Failed));
 
         // A session that holds the table's strongest lock stops every read of it until it ends.
         await using (var blocker = await database.OpenConnectionAsync())
@@ -67,6 +69,8 @@ public sealed class TerminalTotalsRefresherTests
             Assert.True(await totals.RefreshAsync(CancellationToken.None));
             var during = await ExportedMetrics.ReadAsync(registry);
             Assert.Equal(1, during.Value("queue_job_jobs", ("database", database.Name), ("channel", "root"), ("state", JobStates.Failed)));
+            // The count that gave up left its last-success time where the last good count put it.
+            Assert.Equal(lastCount, during.Value("queue_job_reconcile_last_success_timestamp_seconds", ("database", database.Name), ("what", JobStates.Failed)));
         }
 
         Assert.True(await refresher.RefreshAsync(CancellationToken.None));
