@@ -78,6 +78,7 @@ internal static class DocumentedMetrics
         "queue_job_scrape_period_seconds",
         "queue_job_retries_total",
         "queue_job_scrape_monitoring_index",
+        "queue_job_reconcile_last_success_timestamp_seconds",
         "queue_job_log_lines_total",
         "queue_job_log_events_total",
         "queue_job_log_last_line_timestamp_seconds",
