@@ -188,6 +188,12 @@ export function queueOverview(config: MixinConfig): dashboard.DashboardBuilder {
       description: 'queue_job events recognised in the followed Odoo log files (dispatches, state resets, dead jobs requeued, dispatch and runner errors, job failures). Empty without --log-file.',
       unit: 'cpm', width: 6,
       queries: [{ expr: `sum by (event) (rate(queue_job_log_events_total{${target}}[$__rate_interval])) * 60`, legend: '{{event}}' }],
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Done, cancelled, failed: exact or estimated',
+      description: 'Per database and state, 1 where queue_job_jobs of done, cancelled or failed rests on an exact count, 0 where it rests on the planner\'s estimate split per channel (before the first exact count ends, or always for a state above --terminal-exact-limit).',
+      unit: 'none', width: 6,
+      queries: [{ expr: `max by (database, state) (queue_job_jobs_exact{${inDatabase}})`, legend: '{{database}} {{state}}' }],
     }));
   return builder;
 }

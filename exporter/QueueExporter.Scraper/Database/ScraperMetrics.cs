@@ -30,6 +30,7 @@ public sealed class ScraperMetrics
 
     private readonly Gauge _jobs;
     private readonly Gauge _jobsEstimated;
+    private readonly Gauge _jobsExact;
     private readonly Gauge _oldestAge;
     private readonly Gauge _runnerSessions;
     private readonly CompletionMetrics _completions;
@@ -56,11 +57,15 @@ public sealed class ScraperMetrics
         string[] stateLabels = ["database", "channel", "state"];
         _jobs = factory.CreateGauge(
             "queue_job_jobs",
-            "Jobs per channel and state: unfinished states exact at each refresh; done, cancelled and failed counted on the slower terminal cadence plus the completions seen since (absent while only estimated).",
+            "Jobs per channel and state: unfinished states exact at each refresh; done, cancelled and failed from the first terminal pass: the planner's estimate split per channel until an exact count (slower terminal cadence) replaces it, plus the completions seen since (queue_job_jobs_exact says which).",
             stateLabels);
         _jobsEstimated = factory.CreateGauge(
             "queue_job_jobs_estimated",
             "Done, cancelled and failed jobs as estimated from the planner's statistics (pg_class.reltuples times the state's frequency in pg_stats); lags until the next ANALYZE.",
+            "database", "state");
+        _jobsExact = factory.CreateGauge(
+            "queue_job_jobs_exact",
+            "1 when queue_job_jobs of this done, cancelled or failed state rests on an exact count (plus the completions seen since), 0 while it rests on the planner's estimate split per channel; absent when the state is not in queue_job_jobs.",
             "database", "state");
         _oldestAge = factory.CreateGauge(
             "queue_job_oldest_age_seconds",
@@ -98,19 +103,34 @@ public sealed class ScraperMetrics
         }
     }
 
-    /// <summary>Publishes the exact count of a terminal state per channel.</summary>
-    public void PublishTerminal(string database, TerminalCountBaseline baseline, IReadOnlyList<JobStateCount> counts, DateTimeOffset now)
+    /// <summary>
+    /// Publishes a terminal state's total per channel: its exact count, or (<paramref name="exact"/>
+    /// false) the planner's estimate split per channel.
+    /// </summary>
+    public void PublishTerminal(string database, TerminalCountBaseline baseline, IReadOnlyList<JobStateCount> counts, DateTimeOffset now, bool exact = true)
     {
+        ArgumentNullException.ThrowIfNull(baseline);
         var series = SeriesOf(database);
         lock (series)
         {
             var expired = series.Counts.ExpireIdle(now);
-            series.Counts.SetTerminal(baseline, counts, now);
+            series.Counts.SetTerminal(baseline, counts, now, exact);
             Render(database, series, expired);
+            _jobsExact.WithLabels(database, baseline.State).Set(exact ? 1 : 0);
         }
     }
 
-    /// <summary>Stops exporting a terminal state per channel (it is only estimated now).</summary>
+    /// <summary>Whether the terminal state's total is an exact count (true), an estimate (false), or not exported (null).</summary>
+    public bool? IsExact(string database, string state)
+    {
+        var series = SeriesOf(database);
+        lock (series)
+        {
+            return series.Counts.IsExact(state);
+        }
+    }
+
+    /// <summary>Stops exporting a terminal state per channel (no statistics to estimate it from).</summary>
     public void ForgetTerminal(string database, string state, DateTimeOffset now)
     {
         var series = SeriesOf(database);
@@ -119,6 +139,7 @@ public sealed class ScraperMetrics
             var expired = series.Counts.ExpireIdle(now);
             series.Counts.ForgetTerminal(state);
             Render(database, series, expired);
+            _jobsExact.RemoveLabelled(database, state);
         }
     }
 
