@@ -81,6 +81,14 @@ public sealed class ChangedJobsQuery
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        // A cursor is planned for its first 10 % of rows (cursor_tuple_fraction), which makes a
+        // sequential scan of the whole table look cheaper than the bitmap scan of the state index
+        // (measured: 5,467 blocks instead of 1,539 at 100,000 rows). We read every row: plan for all.
+        await using (var plan = new NpgsqlCommand("SET LOCAL cursor_tuple_fraction = 1", connection, transaction))
+        {
+            await plan.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using (var declare = new NpgsqlCommand(DeclareUnfinishedSql, connection, transaction))
         {
             declare.Parameters.AddWithValue("states", UnfinishedStates.ToArray());
