@@ -174,14 +174,26 @@ export function queueOverview(config: MixinConfig): dashboard.DashboardBuilder {
     .withPanel(timeSeriesPanel({
       title: 'Monitoring index',
       description: '1 where the database has the optional monitoring index (schema install --monitoring-index), which makes the refresh an index-only scan; 0 where it has not.',
-      unit: 'none', width: 12,
+      unit: 'none', width: 6,
       queries: [{ expr: `max by (database) (queue_job_scrape_monitoring_index{${inDatabase}})`, legend: '{{database}}' }],
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Age of the slow reconciliations',
+      description: 'Time since each slow-cadence reconciliation last succeeded: the exact count of done, cancelled or failed behind queue_job_jobs (every --terminal-interval) and the completion follower\'s comparison with the unfinished jobs (unfinished, every minute). One that fails or times out keeps the last values; this says how old they are.',
+      unit: 's', width: 6,
+      queries: [{ expr: `time() - max by (database, what) (queue_job_reconcile_last_success_timestamp_seconds{${inDatabase}})`, legend: '{{database}} {{what}}' }],
     }))
     .withPanel(timeSeriesPanel({
       title: 'Log events per minute',
       description: 'queue_job events recognised in the followed Odoo log files (dispatches, state resets, dead jobs requeued, dispatch and runner errors, job failures). Empty without --log-file.',
       unit: 'cpm', width: 6,
       queries: [{ expr: `sum by (event) (rate(queue_job_log_events_total{${target}}[$__rate_interval])) * 60`, legend: '{{event}}' }],
+    }))
+    .withPanel(timeSeriesPanel({
+      title: 'Done, cancelled, failed: exact or estimated',
+      description: 'Per database and state, 1 where queue_job_jobs of done, cancelled or failed rests on an exact count, 0 where it rests on the planner\'s estimate split per channel (before the first exact count ends, or always for a state above --terminal-exact-limit).',
+      unit: 'none', width: 6,
+      queries: [{ expr: `max by (database, state) (queue_job_jobs_exact{${inDatabase}})`, legend: '{{database}} {{state}}' }],
     }));
   return builder;
 }

@@ -1,3 +1,4 @@
+using System.Data;
 using Npgsql;
 using QueueExporter.QueueJob.Schema;
 using QueueExporter.QueueJob.Time;
@@ -6,7 +7,8 @@ namespace QueueExporter.Scraper.Database;
 
 /// <summary>
 /// Reads the rows the completion follower needs: changed jobs by uuid (one query per batch, via
-/// the uuid index) and the uuid/state of every job not yet completed (via the state index).
+/// the uuid index) and the uuid/state of every job not yet completed (via the state index, in
+/// bounded batches).
 /// Columns a table's version lacks are read as NULL.
 /// </summary>
 public sealed class ChangedJobsQuery
@@ -14,6 +16,11 @@ public sealed class ChangedJobsQuery
     /// <summary>States of jobs that may still complete.</summary>
     public static readonly IReadOnlyList<string> UnfinishedStates =
         [JobStates.WaitDependencies, JobStates.Pending, JobStates.Enqueued, JobStates.Started];
+
+    /// <summary>Rows per statement of <see cref="ReadUnfinishedAsync"/>: each reads at most this many heap rows.</summary>
+    public const int UnfinishedBatchSize = 10_000;
+
+    private const string DeclareUnfinishedSql = "DECLARE unfinished_jobs NO SCROLL CURSOR FOR SELECT uuid, state FROM queue_job WHERE state = ANY(@states)";
 
     private readonly string _byUuidSql;
 
@@ -60,21 +67,50 @@ public sealed class ChangedJobsQuery
         return rows;
     }
 
-    /// <summary>Reads uuid and state of every job that may still complete.</summary>
+    /// <summary>
+    /// Reads uuid and state of every job that may still complete, <paramref name="batchSize"/> rows
+    /// per statement: one query over a 300,000-job backlog could outlast the statement timeout
+    /// every time under load, and so never finish; a cursor in one snapshot lets each FETCH read a
+    /// bounded share while the whole read stays one consistent picture.
+    /// </summary>
     public static async Task<IReadOnlyList<(string Uuid, string State)>> ReadUnfinishedAsync(
         NpgsqlConnection connection,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        int batchSize = UnfinishedBatchSize)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        await using var command = new NpgsqlCommand("SELECT uuid, state FROM queue_job WHERE state = ANY(@states)", connection);
-        command.Parameters.AddWithValue("states", UnfinishedStates.ToArray());
-        var jobs = new List<(string, string)>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        // A cursor is planned for its first 10 % of rows (cursor_tuple_fraction), which makes a
+        // sequential scan of the whole table look cheaper than the bitmap scan of the state index
+        // (measured: 5,467 blocks instead of 1,539 at 100,000 rows). We read every row: plan for all.
+        await using (var plan = new NpgsqlCommand("SET LOCAL cursor_tuple_fraction = 1", connection, transaction))
         {
-            jobs.Add((reader.GetString(0), reader.GetString(1)));
+            await plan.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        await using (var declare = new NpgsqlCommand(DeclareUnfinishedSql, connection, transaction))
+        {
+            declare.Parameters.AddWithValue("states", UnfinishedStates.ToArray());
+            await declare.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var jobs = new List<(string, string)>();
+        await using var fetch = new NpgsqlCommand(FormattableString.Invariant($"FETCH FORWARD {batchSize} FROM unfinished_jobs"), connection, transaction);
+        int read;
+        do
+        {
+            read = 0;
+            await using var reader = await fetch.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                jobs.Add((reader.GetString(0), reader.GetString(1)));
+                read++;
+            }
+        }
+        while (read == batchSize);
+
+        await transaction.CommitAsync(cancellationToken);
         return jobs;
     }
 

@@ -17,6 +17,9 @@ namespace QueueExporter.Scraper.Database;
 /// </summary>
 public sealed partial class CompletionFollower : IAsyncDisposable
 {
+    /// <summary>The <c>what</c> label of the follower's reconciliation in <c>queue_job_reconcile_last_success_timestamp_seconds</c>.</summary>
+    public const string UnfinishedReconciliation = "unfinished";
+
     private const int ReadBatchSize = 1000;
 
     private readonly string _database;
@@ -99,8 +102,10 @@ public sealed partial class CompletionFollower : IAsyncDisposable
             async connection =>
             {
                 var unfinished = await ChangedJobsQuery.ReadUnfinishedAsync(connection, cancellationToken);
+                // A read that failed part-way changed nothing: the tracker keeps its last picture.
                 var vanished = _tracker.Resynchronise(unfinished);
                 await ReadAndCountAsync(connection, vanished, cancellationToken);
+                _metrics.MarkReconciled(_database, UnfinishedReconciliation, _clock.GetUtcNow());
             },
             cancellationToken);
 

@@ -24,6 +24,7 @@ public sealed class DatabaseJobCounts
     private readonly Dictionary<string, Dictionary<string, long>> _terminalCounted = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, long>> _terminalBaselines = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, long>> _completionsSoFar = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> _terminalExact = new(StringComparer.Ordinal);
     private IReadOnlyList<string> _activeStates = [];
 
     /// <summary>Creates an empty book whose channel labels are bounded by <paramref name="channels"/>.</summary>
@@ -70,8 +71,17 @@ public sealed class DatabaseJobCounts
     public TerminalCountBaseline BeginTerminalCount(string state) =>
         new(state, new Dictionary<string, long>(CompletionsOf(state), StringComparer.Ordinal));
 
-    /// <summary>Sets the exact count of a terminal state, read after <paramref name="baseline"/> was taken.</summary>
-    public void SetTerminal(TerminalCountBaseline baseline, IReadOnlyList<JobStateCount> counts, DateTimeOffset now)
+    /// <summary>
+    /// Whether a terminal state's per-channel total rests on an exact count (true), on the planner's
+    /// estimate (false), or is not exported (null).
+    /// </summary>
+    public bool? IsExact(string state) => _terminalExact.TryGetValue(state, out var exact) ? exact : null;
+
+    /// <summary>
+    /// Sets the per-channel total of a terminal state, read after <paramref name="baseline"/> was
+    /// taken: an exact count, or (<paramref name="exact"/> false) the planner's estimate split per channel.
+    /// </summary>
+    public void SetTerminal(TerminalCountBaseline baseline, IReadOnlyList<JobStateCount> counts, DateTimeOffset now, bool exact = true)
     {
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(counts);
@@ -83,6 +93,7 @@ public sealed class DatabaseJobCounts
         }
 
         _terminalCounted[baseline.State] = byLabel;
+        _terminalExact[baseline.State] = exact;
         _terminalBaselines[baseline.State] = new Dictionary<string, long>(baseline.CompletionsSoFar, StringComparer.Ordinal);
     }
 
@@ -91,6 +102,7 @@ public sealed class DatabaseJobCounts
     {
         _terminalCounted.Remove(state);
         _terminalBaselines.Remove(state);
+        _terminalExact.Remove(state);
     }
 
     /// <summary>

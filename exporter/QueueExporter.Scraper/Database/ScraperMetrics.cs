@@ -22,38 +22,19 @@ public sealed class ScraperMetrics
     /// <summary>States that have an oldest-age gauge.</summary>
     public static readonly IReadOnlyList<string> AgedStates = [JobStates.Pending, JobStates.Enqueued, JobStates.Started];
 
-    private static readonly string[] TerminalStates = [JobStates.Done, JobStates.Failed, JobStates.Cancelled];
-    // The two histograms per channel label are most of /metrics (a line per bucket, plus +Inf,
-    // sum and count): 8 buckets each keep 200 channels' series, with the label bounds, under 1 MB
-    // (ScraperMetricsBoundsTests). Coarse but enough for quantiles and for "how many over 1 min".
-    private static readonly double[] DurationBuckets = [0.01, 0.1, 1, 10, 60, 300, 1800, 3600];
-    private static readonly double[] WaitBuckets = [0.5, 5, 30, 60, 300, 1800, 3600, 86400];
-
     /// <summary>
     /// (channel, exception) pairs per database that keep the exception's name in
-    /// <c>queue_job_failures_total</c>; later pairs count under <c>exception="other"</c> in their
-    /// channel. Without it 200 channels × 21 exception labels could make 4,200 series.
+    /// <c>queue_job_failures_total</c>; later pairs count under <c>exception="other"</c> in their channel.
     /// </summary>
-    public const int MaxFailurePairs = 200;
+    public const int MaxFailurePairs = DatabaseSeries.MaxFailurePairs;
 
     private readonly Gauge _jobs;
     private readonly Gauge _jobsEstimated;
+    private readonly Gauge _jobsExact;
     private readonly Gauge _oldestAge;
-    private readonly Counter _completed;
-    private readonly Histogram _duration;
-    private readonly Histogram _wait;
-    private readonly Counter _failures;
-    private readonly Counter _functionCompleted;
-    private readonly Histogram _functionDuration;
-    private readonly Histogram _functionLatency;
-    private readonly Counter _retries;
     private readonly Gauge _runnerSessions;
-    private readonly Gauge _up;
-    private readonly Gauge _lastSuccess;
-    private readonly Gauge _scrapeDuration;
-    private readonly Counter _scrapeErrors;
-    private readonly Gauge _monitoringIndex;
-    private readonly Gauge _refreshPeriod;
+    private readonly CompletionMetrics _completions;
+    private readonly ScrapeHealthMetrics _health;
     private readonly int _maxChannels;
     private readonly TimeSpan _channelIdleTime;
     private readonly ConcurrentDictionary<string, DatabaseSeries> _databases = new(StringComparer.Ordinal);
@@ -76,57 +57,23 @@ public sealed class ScraperMetrics
         string[] stateLabels = ["database", "channel", "state"];
         _jobs = factory.CreateGauge(
             "queue_job_jobs",
-            "Jobs per channel and state: unfinished states exact at each refresh; done, cancelled and failed counted on the slower terminal cadence plus the completions seen since (absent while only estimated).",
+            "Jobs per channel and state: unfinished states exact at each refresh; done, cancelled and failed from the first terminal pass: the planner's estimate split per channel until an exact count (slower terminal cadence) replaces it, plus the completions seen since (queue_job_jobs_exact says which).",
             stateLabels);
         _jobsEstimated = factory.CreateGauge(
             "queue_job_jobs_estimated",
             "Done, cancelled and failed jobs as estimated from the planner's statistics (pg_class.reltuples times the state's frequency in pg_stats); lags until the next ANALYZE.",
             "database", "state");
+        _jobsExact = factory.CreateGauge(
+            "queue_job_jobs_exact",
+            "1 when queue_job_jobs of this done, cancelled or failed state rests on an exact count (plus the completions seen since), 0 while it rests on the planner's estimate split per channel; absent when the state is not in queue_job_jobs.",
+            "database", "state");
         _oldestAge = factory.CreateGauge(
             "queue_job_oldest_age_seconds",
             "Age of the oldest runnable pending job (since the later of date_created and eta), enqueued job (since date_enqueued) and started job (since date_started), at the last refresh; 0 when there is none.",
             stateLabels);
-        _completed = factory.CreateCounter("queue_job_completed_total", "Jobs that reached done, failed or cancelled since the exporter started.", stateLabels);
-        _duration = factory.CreateHistogram(
-            "queue_job_duration_seconds",
-            "Execution time of jobs that reached done (exec_time, else date_done - date_started).",
-            new HistogramConfiguration { LabelNames = ["database", "channel"], Buckets = DurationBuckets });
-        _wait = factory.CreateHistogram(
-            "queue_job_wait_seconds",
-            "Time from runnable (later of date_created and eta) to date_started, observed when the job completes.",
-            new HistogramConfiguration { LabelNames = ["database", "channel"], Buckets = WaitBuckets });
-        _failures = factory.CreateCounter("queue_job_failures_total", "Jobs that reached failed, by exc_name (bounded; the rest are other).", "database", "channel", "exception");
-        // Per function, not per channel and function: a function's channel is usually fixed, and
-        // the product of two bounded labels would multiply the histogram's series.
-        _functionCompleted = factory.CreateCounter(
-            "queue_job_function_completed_total",
-            "Jobs that reached done, failed or cancelled since the exporter started, by model_name.method_name (bounded; the rest are other).",
-            "database", "function", "state");
-        _functionDuration = factory.CreateHistogram(
-            "queue_job_function_duration_seconds",
-            "Execution time of jobs that reached done, by model_name.method_name (bounded; the rest are other).",
-            new HistogramConfiguration { LabelNames = ["database", "function"], Buckets = DurationBuckets });
-        _functionLatency = factory.CreateHistogram(
-            "queue_job_function_latency_seconds",
-            "Time from date_created to date_done of jobs that reached done (queueing, waiting and running), by model_name.method_name (bounded; the rest are other).",
-            new HistogramConfiguration { LabelNames = ["database", "function"], Buckets = WaitBuckets });
-        _retries = factory.CreateCounter(
-            "queue_job_retries_total",
-            "Increases of the retry counter of jobs the exporter follows (a job postponed for a retry), since the exporter started.",
-            "database", "channel");
         _runnerSessions = factory.CreateGauge("queue_job_runner_sessions", "Database sessions of a job runner: holders of the runner leader lock, or sessions listening on queue_job.", "database");
-        _up = factory.CreateGauge("queue_job_scrape_up", "1 when the last refresh of the database succeeded, else 0 (the gauges keep their last values).", "database");
-        _lastSuccess = factory.CreateGauge("queue_job_scrape_last_success_timestamp_seconds", "Unix time of the last successful refresh of the database: the age of its gauges is time() minus this.", "database");
-        _scrapeDuration = factory.CreateGauge("queue_job_scrape_duration_seconds", "Wall time of the last refresh of the database.", "database");
-        _scrapeErrors = factory.CreateCounter("queue_job_scrape_errors_total", "Refreshes of the database that failed.", "database");
-        _refreshPeriod = factory.CreateGauge(
-            "queue_job_scrape_period_seconds",
-            "Time between two refreshes of the database: --interval, stretched while refreshes are slow (to four times the last refresh's duration, at most eight times --interval).",
-            "database");
-        _monitoringIndex = factory.CreateGauge(
-            "queue_job_scrape_monitoring_index",
-            "1 when the database has the optional queue_job_monitoring_index (schema install --monitoring-index), so the refresh is an index-only scan; else 0.",
-            "database");
+        _completions = new CompletionMetrics(factory);
+        _health = new ScrapeHealthMetrics(factory);
     }
 
     /// <summary>
@@ -156,19 +103,34 @@ public sealed class ScraperMetrics
         }
     }
 
-    /// <summary>Publishes the exact count of a terminal state per channel.</summary>
-    public void PublishTerminal(string database, TerminalCountBaseline baseline, IReadOnlyList<JobStateCount> counts, DateTimeOffset now)
+    /// <summary>
+    /// Publishes a terminal state's total per channel: its exact count, or (<paramref name="exact"/>
+    /// false) the planner's estimate split per channel.
+    /// </summary>
+    public void PublishTerminal(string database, TerminalCountBaseline baseline, IReadOnlyList<JobStateCount> counts, DateTimeOffset now, bool exact = true)
     {
+        ArgumentNullException.ThrowIfNull(baseline);
         var series = SeriesOf(database);
         lock (series)
         {
             var expired = series.Counts.ExpireIdle(now);
-            series.Counts.SetTerminal(baseline, counts, now);
+            series.Counts.SetTerminal(baseline, counts, now, exact);
             Render(database, series, expired);
+            _jobsExact.WithLabels(database, baseline.State).Set(exact ? 1 : 0);
         }
     }
 
-    /// <summary>Stops exporting a terminal state per channel (it is only estimated now).</summary>
+    /// <summary>Whether the terminal state's total is an exact count (true), an estimate (false), or not exported (null).</summary>
+    public bool? IsExact(string database, string state)
+    {
+        var series = SeriesOf(database);
+        lock (series)
+        {
+            return series.Counts.IsExact(state);
+        }
+    }
+
+    /// <summary>Stops exporting a terminal state per channel (no statistics to estimate it from).</summary>
     public void ForgetTerminal(string database, string state, DateTimeOffset now)
     {
         var series = SeriesOf(database);
@@ -177,6 +139,7 @@ public sealed class ScraperMetrics
             var expired = series.Counts.ExpireIdle(now);
             series.Counts.ForgetTerminal(state);
             Render(database, series, expired);
+            _jobsExact.RemoveLabelled(database, state);
         }
     }
 
@@ -194,10 +157,17 @@ public sealed class ScraperMetrics
     }
 
     /// <summary>Publishes whether the database has the optional monitoring index (read when its schema is detected).</summary>
-    public void PublishMonitoringIndex(string database, bool present) => _monitoringIndex.WithLabels(database).Set(present ? 1 : 0);
+    public void PublishMonitoringIndex(string database, bool present) => _health.PublishMonitoringIndex(database, present);
 
     /// <summary>Publishes the time from one refresh's start to the next's.</summary>
-    public void PublishRefreshPeriod(string database, TimeSpan period) => _refreshPeriod.WithLabels(database).Set(period.TotalSeconds);
+    public void PublishRefreshPeriod(string database, TimeSpan period) => _health.PublishRefreshPeriod(database, period);
+
+    /// <summary>
+    /// Marks a slow-cadence reconciliation that succeeded at <paramref name="now"/>: the exact count
+    /// of a terminal state (<paramref name="what"/> is the state) or the follower's comparison with
+    /// the unfinished jobs (<c>unfinished</c>).
+    /// </summary>
+    public void MarkReconciled(string database, string what, DateTimeOffset now) => _health.MarkReconciled(database, what, now);
 
     /// <summary>Publishes the number of runner sessions seen on the database.</summary>
     public void PublishRunnerSessions(string database, int sessions)
@@ -220,35 +190,8 @@ public sealed class ScraperMetrics
                 any = true;
                 var channel = series.Counts.LabelFor(completion.Channel, now);
                 series.Counts.AddCompletion(channel, completion.State);
-                _completed.WithLabels(database, channel, completion.State).Inc();
-                if (completion.DurationSeconds is { } duration)
-                {
-                    _duration.WithLabels(database, channel).Observe(duration);
-                }
-
-                if (completion.WaitSeconds is { } wait)
-                {
-                    _wait.WithLabels(database, channel).Observe(wait);
-                }
-
-                if (completion.FunctionLabel is { } function)
-                {
-                    _functionCompleted.WithLabels(database, function, completion.State).Inc();
-                    if (completion.DurationSeconds is { } functionDuration)
-                    {
-                        _functionDuration.WithLabels(database, function).Observe(functionDuration);
-                    }
-
-                    if (completion.LatencySeconds is { } latency)
-                    {
-                        _functionLatency.WithLabels(database, function).Observe(latency);
-                    }
-                }
-
-                if (completion.ExceptionLabel is { } exception)
-                {
-                    _failures.WithLabels(database, channel, series.FailureLabel(channel, exception)).Inc();
-                }
+                var exception = completion.ExceptionLabel is { } name ? series.FailureLabel(channel, name) : null;
+                _completions.Record(database, channel, completion, exception);
             }
 
             if (any)
@@ -294,7 +237,7 @@ public sealed class ScraperMetrics
             var expired = series.Counts.ExpireIdle(now);
             foreach (var (channel, count) in retries)
             {
-                _retries.WithLabels(database, series.Counts.LabelFor(channel, now)).Inc(count);
+                _completions.RecordRetries(database, series.Counts.LabelFor(channel, now), count);
             }
 
             Render(database, series, expired);
@@ -304,10 +247,7 @@ public sealed class ScraperMetrics
     /// <summary>Marks a refresh that succeeded at <paramref name="now"/>.</summary>
     public void MarkUp(string database, TimeSpan duration, DateTimeOffset now)
     {
-        _up.WithLabels(database).Set(1);
-        _lastSuccess.WithLabels(database).Set(now.ToUnixTimeMilliseconds() / 1000.0);
-        _scrapeDuration.WithLabels(database).Set(duration.TotalSeconds);
-        _scrapeErrors.WithLabels(database);
+        _health.MarkUp(database, duration, now);
         Status.MarkUp(database, now);
     }
 
@@ -319,9 +259,7 @@ public sealed class ScraperMetrics
     public void MarkDown(string database, TimeSpan duration, string? reason = null)
     {
         Status.MarkDown(database, reason);
-        _up.WithLabels(database).Set(0);
-        _scrapeDuration.WithLabels(database).Set(duration.TotalSeconds);
-        _scrapeErrors.WithLabels(database).Inc();
+        _health.MarkDown(database, duration);
     }
 
     private DatabaseSeries SeriesOf(string database) =>
@@ -366,71 +304,7 @@ public sealed class ScraperMetrics
 
     private void RemoveChannel(string database, DatabaseSeries series, string label)
     {
-        foreach (var state in TerminalStates)
-        {
-            _completed.RemoveLabelled(database, label, state);
-        }
-
-        _duration.RemoveLabelled(database, label);
-        _wait.RemoveLabelled(database, label);
-        _retries.RemoveLabelled(database, label);
-        foreach (var exception in series.ExceptionsOf(label))
-        {
-            _failures.RemoveLabelled(database, label, exception);
-        }
-
+        _completions.RemoveChannel(database, label, series.ExceptionsOf(label));
         series.ForgetFailures(label);
-    }
-
-    private sealed class DatabaseSeries(DatabaseJobCounts counts)
-    {
-        public DatabaseJobCounts Counts { get; } = counts;
-
-        public HashSet<(string Label, string State)> Jobs { get; set; } = [];
-
-        public HashSet<(string Label, string State)> Ages { get; set; } = [];
-
-        public Dictionary<string, HashSet<string>> Exceptions { get; } = new(StringComparer.Ordinal);
-
-        public int FailurePairs { get; private set; }
-
-        // The exception label a failure of this channel label is counted under (see MaxFailurePairs).
-        public string FailureLabel(string label, string exception)
-        {
-            var exceptions = ExceptionsOf(label);
-            if (exceptions.Contains(exception))
-            {
-                return exception;
-            }
-
-            if (exception == FirstSeenLabels.Other || FailurePairs >= MaxFailurePairs)
-            {
-                exceptions.Add(FirstSeenLabels.Other);
-                return FirstSeenLabels.Other;
-            }
-
-            exceptions.Add(exception);
-            FailurePairs++;
-            return exception;
-        }
-
-        public void ForgetFailures(string label)
-        {
-            if (Exceptions.Remove(label, out var exceptions))
-            {
-                FailurePairs -= exceptions.Count(e => e != FirstSeenLabels.Other);
-            }
-        }
-
-        public HashSet<string> ExceptionsOf(string label)
-        {
-            if (!Exceptions.TryGetValue(label, out var exceptions))
-            {
-                exceptions = new HashSet<string>(StringComparer.Ordinal);
-                Exceptions[label] = exceptions;
-            }
-
-            return exceptions;
-        }
     }
 }

@@ -25,6 +25,14 @@ public static class TerminalTotalsQuery
         WHERE c.oid = to_regclass('queue_job')
         """;
 
+    private const string ChannelStatisticsSql = """
+        SELECT s.null_frac::float8, s.most_common_vals::text::text[], s.most_common_freqs::float8[]
+        FROM pg_catalog.pg_class c
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_catalog.pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = 'channel'
+        WHERE c.oid = to_regclass('queue_job')
+        """;
+
     private const string CountSql = """
         SELECT coalesce(channel, 'root') AS channel, count(*) AS jobs
         FROM queue_job
@@ -56,6 +64,23 @@ public static class TerminalTotalsQuery
             reader.GetDouble(2),
             reader.IsDBNull(3) ? [] : reader.GetFieldValue<string[]>(3),
             reader.IsDBNull(4) ? [] : reader.GetFieldValue<double[]>(4));
+    }
+
+    /// <summary>The planner's statistics of the channel column, or null when it has none.</summary>
+    public static async Task<ChannelStatistics?> ReadChannelStatisticsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand(ChannelStatisticsSql, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(0))
+        {
+            return null;
+        }
+
+        return new ChannelStatistics(
+            reader.GetDouble(0),
+            reader.IsDBNull(1) ? [] : reader.GetFieldValue<string[]>(1),
+            reader.IsDBNull(2) ? [] : reader.GetFieldValue<double[]>(2));
     }
 
     /// <summary>Counts the jobs in one terminal state, per channel.</summary>

@@ -13,7 +13,9 @@ namespace QueueExporter.Scraper.Database;
 /// </summary>
 /// <remarks>
 /// Each pass first reads the planner's statistics (catalog only: constant cost) and publishes the
-/// estimate of each terminal state. A state estimated at no more than
+/// estimate of each terminal state, per database and, split over the channel column's statistics,
+/// per channel in <c>queue_job_jobs</c> (unless an exact count is already there), so done and
+/// cancelled are present from the first pass. A state estimated at no more than
 /// <see cref="ScraperOptions.TerminalExactLimit"/> rows (or never analysed) is then counted
 /// exactly per channel; one estimated above it is left to the estimate, since its exact count
 /// would cost as much as the rows it counts. A count that times out keeps its last value, and the
@@ -76,21 +78,39 @@ public sealed partial class TerminalTotalsRefresher : IAsyncDisposable
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             var schema = _schema ??= await SchemaDetector.DetectAsync(connection, cancellationToken);
             var statistics = await TerminalTotalsQuery.ReadStatisticsAsync(connection, cancellationToken);
+            var channels = statistics is null ? null : await TerminalTotalsQuery.ReadChannelStatisticsAsync(connection, cancellationToken);
             var states = TerminalTotalsQuery.StatesOf(schema);
-            foreach (var state in states)
-            {
-                _metrics.PublishEstimate(_database, state, statistics?.EstimateRows(state));
-            }
-
+            var toCount = new List<string>();
+            // Every estimate first (catalog only, milliseconds), so that done and cancelled are in
+            // queue_job_jobs from the first pass however long the exact counts then take.
             foreach (var state in states)
             {
                 var estimate = statistics?.EstimateRows(state);
-                if (_options.TerminalExactLimit == 0 || estimate > _options.TerminalExactLimit)
+                _metrics.PublishEstimate(_database, state, estimate);
+                var exactWanted = _options.TerminalExactLimit > 0 && !(estimate > _options.TerminalExactLimit);
+                if (exactWanted)
                 {
-                    _metrics.ForgetTerminal(_database, state, _clock.GetUtcNow());
-                    continue;
+                    toCount.Add(state);
                 }
 
+                if (exactWanted && _metrics.IsExact(_database, state) == true)
+                {
+                    continue; // The last exact count plus the completions since beats an estimate.
+                }
+
+                if (estimate is { } rows && channels is not null)
+                {
+                    var baseline = _metrics.BeginTerminalCount(_database, state);
+                    _metrics.PublishTerminal(_database, baseline, channels.Split(state, rows), _clock.GetUtcNow(), exact: false);
+                }
+                else if (!exactWanted)
+                {
+                    _metrics.ForgetTerminal(_database, state, _clock.GetUtcNow());
+                }
+            }
+
+            foreach (var state in toCount)
+            {
                 await CountAsync(connection, state, cancellationToken);
             }
 
@@ -116,6 +136,7 @@ public sealed partial class TerminalTotalsRefresher : IAsyncDisposable
         {
             var counts = await TerminalTotalsQuery.CountAsync(connection, state, cancellationToken);
             _metrics.PublishTerminal(_database, baseline, counts, _clock.GetUtcNow());
+            _metrics.MarkReconciled(_database, state, _clock.GetUtcNow());
             _timedOut.Remove(state);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.QueryCanceled)

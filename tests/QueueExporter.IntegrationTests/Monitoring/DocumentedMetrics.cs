@@ -70,6 +70,7 @@ internal static class DocumentedMetrics
         // Issue 12: the age of a database's figures, and the done/cancelled/failed estimates.
         "queue_job_scrape_last_success_timestamp_seconds",
         "queue_job_jobs_estimated",
+        "queue_job_jobs_exact",
         "queue_job_function_completed_total",
         "queue_job_function_duration_seconds",
         "queue_job_function_latency_seconds",
@@ -78,6 +79,7 @@ internal static class DocumentedMetrics
         "queue_job_scrape_period_seconds",
         "queue_job_retries_total",
         "queue_job_scrape_monitoring_index",
+        "queue_job_reconcile_last_success_timestamp_seconds",
         "queue_job_log_lines_total",
         "queue_job_log_events_total",
         "queue_job_log_last_line_timestamp_seconds",

@@ -122,6 +122,76 @@ public sealed class CompletionFollowerTests
         await running;
     }
 
+    [Fact]
+    public async Task The_unfinished_jobs_are_read_whole_across_batches()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var database = await server.CreateDatabaseAsync();
+        var writer = await QueueJobTableWriter.OpenAsync(database);
+        var unfinished = await writer.EnqueueAsync(5);
+        var finished = await writer.EnqueueAsync(2);
+        foreach (var uuid in finished)
+        {
+            await RunToDoneAsync(writer, uuid, Start, execTime: 1);
+        }
+
+        await writer.StartedAsync(unfinished[0], Start);
+        await using var connection = await database.OpenConnectionAsync();
+
+        // Five rows in batches of two: three FETCHes, the last one short.
+        var read = await ChangedJobsQuery.ReadUnfinishedAsync(connection, CancellationToken.None, batchSize: 2);
+
+        Assert.Equal(unfinished.Order(StringComparer.Ordinal), read.Select(j => j.Uuid).Order(StringComparer.Ordinal));
+        Assert.Equal(JobStates.Started, read.Single(j => j.Uuid == unfinished[0]).State);
+    }
+
+    [Fact]
+    public async Task A_reconciliation_that_times_out_keeps_what_it_knew_and_leaves_its_last_success_time_behind()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var database = await server.CreateDatabaseAsync();
+        var writer = await QueueJobTableWriter.OpenAsync(database);
+        var registry = Metrics.NewCustomRegistry();
+        var clock = new FakeTimeProvider(Start);
+        await using var follower = new CompletionFollower(
+            database.Name,
+            database.Endpoint,
+            new ScraperOptions { StatementTimeout = TimeSpan.FromMilliseconds(300), ReconciliationInterval = TimeSpan.FromMinutes(10) },
+            new ScraperMetrics(registry),
+            clock,
+            NullLoggerFactory.Instance);
+        var jobs = await writer.EnqueueAsync(3);
+        Assert.True(await follower.ReconcileAsync(CancellationToken.None));
+        double? Value(ExportedMetrics metrics, string name, params (string, string)[] labels) =>
+            metrics.Value(name, [("database", database.Name), .. labels]);
+        var reconciled = ("what", CompletionFollower.UnfinishedReconciliation);
+        Assert.Equal(Start.ToUnixTimeSeconds(), Value(await ExportedMetrics.ReadAsync(registry), "queue_job_reconcile_last_success_timestamp_seconds", reconciled));
+
+        // Finished unseen (no notification handled), then the table is locked past the timeout.
+        await RunToDoneAsync(writer, jobs[0], Start.AddSeconds(1), execTime: 1);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await using (var blocker = await database.OpenConnectionAsync())
+        {
+            await using var transaction = await blocker.BeginTransactionAsync();
+            await using (var lockTable = new Npgsql.NpgsqlCommand("LOCK TABLE queue_job IN ACCESS EXCLUSIVE MODE", blocker, transaction))
+            {
+                await lockTable.ExecuteNonQueryAsync();
+            }
+
+            Assert.False(await follower.ReconcileAsync(CancellationToken.None));
+            var during = await ExportedMetrics.ReadAsync(registry);
+            Assert.Equal(Start.ToUnixTimeSeconds(), Value(during, "queue_job_reconcile_last_success_timestamp_seconds", reconciled));
+            Assert.Equal(3, follower.TrackedJobs);
+        }
+
+        // The job it still remembered as active is found completed by the next reconciliation.
+        Assert.True(await follower.ReconcileAsync(CancellationToken.None));
+        var after = await ExportedMetrics.ReadAsync(registry);
+        Assert.Equal(Start.AddMinutes(1).ToUnixTimeSeconds(), Value(after, "queue_job_reconcile_last_success_timestamp_seconds", reconciled));
+        Assert.Equal(1, Value(after, "queue_job_completed_total", ("channel", "root"), ("state", JobStates.Done)));
+        Assert.Equal(2, follower.TrackedJobs);
+    }
+
     private static async Task RunToDoneAsync(QueueJobTableWriter writer, string uuid, DateTimeOffset startedAt, double execTime)
     {
         await writer.EnqueuedAsync(uuid, startedAt.AddMilliseconds(-100));

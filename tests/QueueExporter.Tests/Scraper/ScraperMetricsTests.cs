@@ -127,6 +127,47 @@ public sealed class ScraperMetricsTests
         Assert.Contains("queue_job_function_duration_seconds_count{database=\"db1\",function=\"res.partner.write\"} 1", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_estimate_puts_a_terminal_state_in_the_job_gauge_until_an_exact_count_replaces_it()
+    {
+        var registry = Metrics.NewCustomRegistry();
+        var metrics = new ScraperMetrics(registry);
+        metrics.PublishActive("db1", ["pending"], [], Now);
+
+        metrics.PublishTerminal("db1", metrics.BeginTerminalCount("db1", "done"), [new JobStateCount("root", "done", 9_000, null)], Now, exact: false);
+        metrics.RecordCompletions("db1", [new JobCompletion("root", "done", 1, 1, null)], Now);
+
+        var text = await ExportAsync(registry);
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root\",state=\"done\"} 9001", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_jobs_exact{database=\"db1\",state=\"done\"} 0", text, StringComparison.Ordinal);
+        Assert.False(metrics.IsExact("db1", "done"));
+
+        metrics.PublishTerminal("db1", metrics.BeginTerminalCount("db1", "done"), [new JobStateCount("root", "done", 8_500, null)], Now);
+
+        text = await ExportAsync(registry);
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root\",state=\"done\"} 8500", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_jobs_exact{database=\"db1\",state=\"done\"} 1", text, StringComparison.Ordinal);
+        Assert.True(metrics.IsExact("db1", "done"));
+    }
+
+    [Fact]
+    public async Task A_channel_seen_only_in_completions_is_in_the_job_gauge_with_every_exported_state()
+    {
+        var registry = Metrics.NewCustomRegistry();
+        var metrics = new ScraperMetrics(registry);
+        metrics.PublishActive("db1", ["pending", "started"], [new JobStateCount("root", "pending", 3, null)], Now);
+        metrics.PublishTerminal("db1", metrics.BeginTerminalCount("db1", "failed"), [new JobStateCount("root", "failed", 2, null)], Now);
+
+        // root.quick's jobs are created and finished between two refreshes: no refresh ever saw them.
+        metrics.RecordCompletions("db1", [new JobCompletion("root.quick", "done", 1, 1, null), new JobCompletion("root.quick", "failed", 1, 1, "E")], Now);
+
+        var text = await ExportAsync(registry);
+        Assert.Contains("queue_job_completed_total{database=\"db1\",channel=\"root.quick\",state=\"done\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root.quick\",state=\"pending\"} 0", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root.quick\",state=\"started\"} 0", text, StringComparison.Ordinal);
+        Assert.Contains("queue_job_jobs{database=\"db1\",channel=\"root.quick\",state=\"failed\"} 1", text, StringComparison.Ordinal);
+    }
+
     private static async Task<string> ExportAsync(CollectorRegistry registry)
     {
         using var stream = new MemoryStream();
