@@ -69,13 +69,21 @@ public sealed class WorkerCrashTests(ITestOutputHelper output)
                 return log;
             }
 
+            // A run ended done when its line says so, or when its worker was SIGKILLed between its commit of
+            // done and that line: the row is then done and still names that run's worker (worker_pid is the
+            // process id, and a later run by another worker would have written its own).
+            HashSet<string> RanToDone(ExecutionLog log) => log.All
+                .Where(e => e.Outcome == "done" || (e.Outcome == "killed" && rows.TryGetValue(e.Uuid, out var row) && row.State == "done" && row.WorkerPid == e.Pid))
+                .Select(e => e.Uuid)
+                .ToHashSet(StringComparer.Ordinal);
+
             // A row says done as soon as the worker commits; the line saying so is written after the commit
             // and read by the test a moment later. Wait for those lines (bounded); the assertions below
             // still fail, with details, for a job whose run never ended done.
             try
             {
                 await Eventually.UntilAsync(
-                    () => ReadExecutions().All.Where(e => e.Outcome == "done").Select(e => e.Uuid).ToHashSet(StringComparer.Ordinal) is var done && jobs.All(j => done.Contains(j.Uuid)),
+                    () => RanToDone(ReadExecutions()) is var done && jobs.All(j => done.Contains(j.Uuid)),
                     TimeSpan.FromSeconds(30),
                     "every done job's line read from its worker's output");
             }
@@ -99,7 +107,7 @@ public sealed class WorkerCrashTests(ITestOutputHelper output)
             Assert.True(overlaps.Count == 0, $"jobs ran twice at once {context}:\n{string.Join('\n', overlaps.Take(10).Select(o => $"{o.First} | {o.Second}"))}{processTail}");
             Assert.True(killedRuns.Count >= settings.WorkerKills, $"every kill should cut a run short, saw {killedRuns.Count} {settings.Replay}");
             Assert.Equal(killedRuns.Select(e => e.Uuid).Distinct(StringComparer.Ordinal).Count(), rescuedDone);
-            var ranToDone = executions.All.Where(e => e.Outcome == "done").Select(e => e.Uuid).ToHashSet(StringComparer.Ordinal);
+            var ranToDone = RanToDone(executions);
             Assert.All(jobs, j => Assert.Contains(j.Uuid, ranToDone));
         }
         finally
