@@ -317,6 +317,7 @@ public sealed class JobRunner
         }
 
         var known = _discovered.ToHashSet(StringComparer.Ordinal);
+        var before = due.Select(s => s.Failure).ToList();
         var failures = await Task.WhenAll(due.Select(s => s.RefreshAsync(now, _options.DiscoveryInterval, DiscoveryRetryDelay, cancellationToken)));
         cancellationToken.ThrowIfCancellationRequested();
         for (var i = 0; i < due.Count; i++)
@@ -324,7 +325,15 @@ public sealed class JobRunner
             if (failures[i] is { } failure)
             {
                 RunnerLog.DatabaseError(_logger, due[i].Server.Endpoint.Describe(), DatabaseErrorDescriber.Describe(failure, due[i].Server.Endpoint));
-                RunnerLog.SleepingAndRetrying(_logger, failure, (int)DiscoveryRetryDelay.TotalSeconds);
+                // The stack once per distinct failure, as a database's session does; OCA's line every time.
+                if (due[i].Failure == before[i])
+                {
+                    RunnerLog.SleepingAndRetryingAgain(_logger, (int)DiscoveryRetryDelay.TotalSeconds);
+                }
+                else
+                {
+                    RunnerLog.SleepingAndRetrying(_logger, failure, (int)DiscoveryRetryDelay.TotalSeconds);
+                }
             }
         }
 

@@ -56,6 +56,11 @@ internal static partial class RunnerLog
     [LoggerMessage(Level = LogLevel.Error, Message = "exception: sleeping {Seconds}s and retrying")]
     public static partial void SleepingAndRetrying(ILogger logger, Exception exception, int seconds);
 
+    // OCA's line again, without the stack already logged for the same failure: a server down for hours
+    // would otherwise fill the log with one identical stack every few seconds.
+    [LoggerMessage(Level = LogLevel.Error, Message = "exception: sleeping {Seconds}s and retrying")]
+    public static partial void SleepingAndRetryingAgain(ILogger logger, int seconds);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "queue_job_notify trigger is missing in db {Database}")]
     public static partial void TriggerMissing(ILogger logger, string database);
 

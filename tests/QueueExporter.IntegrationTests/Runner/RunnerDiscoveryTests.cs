@@ -1,10 +1,12 @@
+using System.Text.RegularExpressions;
+using QueueExporter.IntegrationTests.Cli;
 using QueueExporter.QueueJob.Connection;
 using QueueExporter.TestSupport;
 
 namespace QueueExporter.IntegrationTests.Runner;
 
 /// <summary>Without a database list, databases that appear or disappear on the server are served or stopped without a restart.</summary>
-public class RunnerDiscoveryTests
+public partial class RunnerDiscoveryTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
@@ -50,4 +52,25 @@ public class RunnerDiscoveryTests
         // Stopping while it waits to list again ends the run without an exception.
         await runner.StopAsync();
     }
+
+    [Fact]
+    public async Task A_server_that_stays_down_logs_its_stack_once_and_a_line_per_retry()
+    {
+        // Nothing listens on port 1 of loopback: every listing fails at once, with the same failure.
+        await using var runner = RunningCommand.Start(
+            ["runner", "--database-url", "postgres://nobody@127.0.0.1:1", "--listen", "127.0.0.1:0", "--worker-url", "http://127.0.0.1:9", "--channels", "root:1"]);
+        await Eventually.UntilAsync(
+            () => Task.FromResult(runner.Lines.Count(l => l.Contains("exception: sleeping 5s and retrying", StringComparison.Ordinal)) >= 3),
+            Patience,
+            "three failed listings, 5 s apart");
+
+        Assert.Equal(0, await runner.StopAsync());
+        Assert.True(runner.Lines.Count(l => l.Contains("127.0.0.1:1", StringComparison.Ordinal)) >= 3, runner.Output);
+        // The console log keeps an exception on its line: the stack follows the first retry's line only.
+        Assert.Equal(1, runner.Lines.Count(l => ExceptionWithStack().IsMatch(l)));
+        Assert.True(runner.Lines.Count(l => l.EndsWith("exception: sleeping 5s and retrying", StringComparison.Ordinal)) >= 2, runner.Output);
+    }
+
+    [GeneratedRegex(@"exception: sleeping 5s and retrying \S*Exception \(0x[0-9A-Fa-f]+\): .* at \S+")]
+    private static partial Regex ExceptionWithStack();
 }
