@@ -24,6 +24,9 @@ internal sealed record BenchmarkSettings(bool Quick)
 
     public TimeSpan ThroughputWindow => Quick ? TimeSpan.FromSeconds(1.5) : TimeSpan.FromSeconds(20);
 
+    /// <summary>The window of the processes scenario's second run, through the relays that count round trips (a per-job ratio settles fast).</summary>
+    public TimeSpan WireWindow => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(10);
+
     /// <summary>Jobs inserted but not yet finished at most: producers wait beyond it, so the backlog stays bounded.</summary>
     public int MaxBacklog => Quick ? 50 : 200;
 

@@ -33,6 +33,9 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
 
     public string BinDirectory => _bin;
 
+    /// <summary>The postmaster's process id (the first line of postmaster.pid): every backend is its child.</summary>
+    public int PostmasterPid => int.Parse(File.ReadLines(Path.Combine(_directory, "data", "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+
     public static async Task<BenchmarkCluster> StartAsync()
     {
         var bin = PostgresBinaries.FindBinDirectory("pgbench");

@@ -37,6 +37,7 @@ internal static partial class CeilingScenario
         try
         {
             var environment = new Dictionary<string, string> { ["PGOPTIONS"] = mode == CommitMode.Durable ? "-c synchronous_commit=on" : "-c synchronous_commit=off" };
+            var budget0 = CpuBudget.Read(cluster.PostmasterPid);
             var output = await PostgresBinaries.RunAsync(
                 Path.Combine(cluster.BinDirectory, "pgbench"),
                 ["-h", "127.0.0.1", "-p", cluster.Port.ToString(CultureInfo.InvariantCulture), "-U", "postgres", "-n",
@@ -51,8 +52,13 @@ internal static partial class CeilingScenario
                 throw new InvalidOperationException("pgbench printed no tps line: " + output);
             }
 
+            // pgbench is this harness's child, reaped by now: its CPU is the harness's (nothing else runs in the harness meanwhile).
+            var budget = CpuBudget.Read(cluster.PostmasterPid) - budget0;
             var tps = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
             table.Add(new Figure("ceiling", name, tps, "jobs/s", "pgbench, 4 single-statement commits per job, " + settings.Concurrency + " clients", "", null));
+            var jobs = Math.Max(1, tps * settings.CeilingDuration.TotalSeconds);
+            table.Add(new Figure("ceiling", $"CPU per job, PostgreSQL ({mode.ToString().ToLowerInvariant()})", budget.Postgres.TotalMilliseconds / jobs, "ms",
+                $"pgbench {budget.Harness.TotalMilliseconds / jobs:0.000} ms; machine {budget.MachineBusy.TotalMilliseconds / jobs:0.000} ms busy, {budget.IdleShare:P0} idle", "", null));
             return tps;
         }
         finally

@@ -8,12 +8,12 @@ namespace QueueExporter.Benchmarks.Scenarios;
 
 /// <summary>
 /// The flow as a user deploys it: <c>queue-exporter runner</c> and <c>queue-exporter worker</c> (its demo
-/// handler <c>queue.demo.quick</c>, which returns at once) as two processes, each reaching PostgreSQL through
-/// a <see cref="RoundTripCountingProxy"/>; producers in the harness insert one job per transaction on 4
+/// handler <c>queue.demo.quick</c>, which returns at once) as two processes; producers in the harness insert one job per transaction on 4
 /// connections (backlog bounded). Over a window after a warm-up of 20 s: completed jobs/s (the worker's own
 /// <c>queue_worker_jobs_total</c>), divided by the same run's pgbench ceiling of the same commit mode; the
-/// CPU time of each process per job, from /proc/PID/stat; each process's round trips per job; and each
-/// process's peak RSS. <c>root:8</c> = pgbench's 8 clients.
+/// CPU time of each process per job, from /proc/PID/stat, with PostgreSQL's and the producers' beside them
+/// (<see cref="CpuBudget"/>); each process's peak RSS; and, in a second run of fresh processes that reach
+/// PostgreSQL through the relays, each process's round trips per job. <c>root:8</c> = pgbench's 8 clients.
 /// </summary>
 internal static class ProcessesScenario
 {
@@ -29,18 +29,55 @@ internal static class ProcessesScenario
     private static async Task MeasureAsync(BenchmarkCluster cluster, BenchmarkSettings settings, FigureTable table, CommitMode mode, double ceiling)
     {
         var m = mode.ToString().ToLowerInvariant();
+        var capacity = settings.Concurrency;
+
+        // Two runs of fresh processes: the rate and the CPU with the processes connected to PostgreSQL directly, as
+        // deployed; then the round trips through the counting relays. The relays are this harness's threads copying
+        // every byte twice, on the same 2 cores: measured in the same run they cost the flow a share of its rate.
+        var flow = await RunFlowAsync(cluster, settings, mode, countWire: false, settings.ProcessWarmup, settings.ThroughputWindow);
+        var wire = await RunFlowAsync(cluster, settings, mode, countWire: true, settings.ThroughputWarmup, settings.WireWindow);
+
+        var jobs = Math.Max(1, flow.Jobs);
+        var rate = flow.Jobs / flow.Elapsed;
+        var ratio = rate / ceiling;
+        var (runnerCpu, workerCpu) = (flow.RunnerCpu.TotalMilliseconds / jobs, flow.WorkerCpu.TotalMilliseconds / jobs);
+        var (runnerTrips, workerTrips) = (wire.RunnerTrips / (double)Math.Max(1, wire.Jobs), wire.WorkerTrips / (double)Math.Max(1, wire.Jobs));
+        var postgres = flow.Budget.Postgres.TotalMilliseconds / jobs;
+        var harness = flow.Budget.Harness.TotalMilliseconds / jobs;
+        Console.WriteLine($"  processes ({m}, root:{capacity}): {flow.Jobs} jobs in {flow.Elapsed:0.0} s directly connected, all finished; runner {runnerCpu:0.000} ms CPU, worker {workerCpu:0.000} ms, "
+            + $"PostgreSQL {postgres:0.000} ms, producers {harness:0.000} ms per job, machine {flow.Budget.IdleShare:P0} idle; through the relays {wire.Jobs / wire.Elapsed:0.0} jobs/s, "
+            + $"runner {runnerTrips:0.00} and worker {workerTrips:0.00} round trips per job");
+        table.Add(new Figure("processes", $"{CeilingScenario.FigureName(mode)}, root:{capacity}, runner and worker processes", rate, "jobs/s", $"ceiling {FigureTable.Format(ceiling)} jobs/s", "≥ 0.7× ceiling", ratio >= 0.7) { Ratio = ratio });
+        table.Add(new Figure("processes", $"runner CPU per job ({m})", runnerCpu, "ms", "OCA 2.3–2.5 ms", "≤ 0.4 ms", runnerCpu <= 0.4));
+        table.Add(new Figure("processes", $"worker CPU per job ({m})", workerCpu, "ms", "", "≤ 0.8 ms", workerCpu <= 0.8));
+        table.Add(new Figure("processes", $"CPU per job, PostgreSQL ({m})", postgres, "ms",
+            $"producers {harness:0.000} ms; machine {flow.Budget.MachineBusy.TotalMilliseconds / jobs:0.000} ms busy, {flow.Budget.IdleShare:P0} idle", "", null));
+        table.Add(new Figure("processes", $"CPU at rest, runner / worker ({m})", flow.RunnerIdle, "ms/s", $"worker {flow.WorkerIdle:0.0} ms/s; per job at this rate: {flow.RunnerIdle / rate:0.00} / {flow.WorkerIdle / rate:0.00} ms", "", null));
+        table.Add(new Figure("processes", $"worker round trips per job ({m})", workerTrips, "", "on the wire (a run through counting relays); was 9", "≤ 4", workerTrips <= 4));
+        table.Add(new Figure("processes", $"runner round trips per job ({m})", runnerTrips, "", "on the wire, listening session included", "", null));
+        table.Add(new Figure("processes", $"peak RSS, runner / worker ({m})", flow.RunnerMemory.PeakRssMiB, "MiB", $"worker {flow.WorkerMemory.PeakRssMiB:0.0} MiB", "", null));
+    }
+
+    /// <summary>What one run of fresh runner and worker processes measured over its window.</summary>
+    private sealed record FlowRun(
+        long Jobs, double Elapsed, TimeSpan RunnerCpu, TimeSpan WorkerCpu, long RunnerTrips, long WorkerTrips,
+        ProcessMemory RunnerMemory, ProcessMemory WorkerMemory, CpuBudget Budget, double RunnerIdle, double WorkerIdle);
+
+    private static async Task<FlowRun> RunFlowAsync(BenchmarkCluster cluster, BenchmarkSettings settings, CommitMode mode, bool countWire, TimeSpan warmup, TimeSpan window)
+    {
+        var m = mode.ToString().ToLowerInvariant();
         var database = "processes_" + m;
         var capacity = settings.Concurrency;
         await cluster.CreateQueueDatabaseAsync(database, mode == CommitMode.Durable);
         try
         {
-            await using var runnerWire = new RoundTripCountingProxy(cluster.Port);
-            await using var workerWire = new RoundTripCountingProxy(cluster.Port);
+            await using var runnerWire = countWire ? new RoundTripCountingProxy(cluster.Port) : null;
+            await using var workerWire = countWire ? new RoundTripCountingProxy(cluster.Port) : null;
             var workerPort = PostgresBinaries.FreeLoopbackPort();
             var runnerPort = PostgresBinaries.FreeLoopbackPort();
             await using var worker = ExporterProcess.Start([
                 "worker",
-                "--database-url", $"postgres://{BenchmarkCluster.WorkerRole}@127.0.0.1:{workerWire.Port}/{database}",
+                "--database-url", $"postgres://{BenchmarkCluster.WorkerRole}@127.0.0.1:{workerWire?.Port ?? cluster.Port}/{database}",
                 "--listen", $"127.0.0.1:{workerPort}",
                 "--demo-handlers",
                 "--log-level", "warning",
@@ -48,7 +85,7 @@ internal static class ProcessesScenario
             var workerMetrics = new Uri($"http://127.0.0.1:{workerPort}/metrics");
             await using var runner = ExporterProcess.Start([
                 "runner",
-                "--database-url", $"postgres://{BenchmarkCluster.RunnerRole}@127.0.0.1:{runnerWire.Port}/{database}",
+                "--database-url", $"postgres://{BenchmarkCluster.RunnerRole}@127.0.0.1:{runnerWire?.Port ?? cluster.Port}/{database}",
                 "--channels", $"root:{capacity}",
                 "--worker-url", $"http://127.0.0.1:{workerPort}",
                 "--listen", $"127.0.0.1:{runnerPort}",
@@ -91,18 +128,20 @@ internal static class ProcessesScenario
                 }
             })).ToList();
 
-            // Longer than the in-process flows' warm-up: fresh processes still move hot methods to their optimised tier
-            // (the JIT's background work counts as their CPU) for many seconds on a loaded machine.
-            await Task.Delay(settings.ProcessWarmup);
+            // Fresh processes still move hot methods to their optimised tier (the JIT's background work counts as their
+            // CPU) for many seconds on a loaded machine: the CPU run warms up longer than the round-trip run needs to.
+            await Task.Delay(warmup);
             var done0 = await DoneAsync(workerMetrics);
             var (runnerCpu0, workerCpu0) = (ProcessMemory.CpuTime(runner.Pid), ProcessMemory.CpuTime(worker.Pid));
-            var (runnerTrips0, workerTrips0) = (runnerWire.RoundTrips, workerWire.RoundTrips);
+            var (runnerTrips0, workerTrips0) = (runnerWire?.RoundTrips ?? 0, workerWire?.RoundTrips ?? 0);
+            var budget0 = CpuBudget.Read(cluster.PostmasterPid);
             var clock = Stopwatch.StartNew();
-            await Task.Delay(settings.ThroughputWindow);
+            await Task.Delay(window);
             var done1 = await DoneAsync(workerMetrics);
             var elapsed = clock.Elapsed.TotalSeconds;
-            var (runnerCpu, workerCpu) = ((ProcessMemory.CpuTime(runner.Pid) - runnerCpu0).TotalMilliseconds, (ProcessMemory.CpuTime(worker.Pid) - workerCpu0).TotalMilliseconds);
-            var (runnerTrips, workerTrips) = (runnerWire.RoundTrips - runnerTrips0, workerWire.RoundTrips - workerTrips0);
+            var budget = CpuBudget.Read(cluster.PostmasterPid) - budget0;
+            var (runnerCpu, workerCpu) = (ProcessMemory.CpuTime(runner.Pid) - runnerCpu0, ProcessMemory.CpuTime(worker.Pid) - workerCpu0);
+            var (runnerTrips, workerTrips) = ((runnerWire?.RoundTrips ?? 0) - runnerTrips0, (workerWire?.RoundTrips ?? 0) - workerTrips0);
             var (runnerMemory, workerMemory) = (ProcessMemory.Of(runner.Pid), ProcessMemory.Of(worker.Pid));
             await stop.CancelAsync();
             await Task.WhenAll(producers);
@@ -127,18 +166,7 @@ internal static class ProcessesScenario
             await Task.Delay(settings.ThroughputWarmup);
             var runnerIdle = (ProcessMemory.CpuTime(runner.Pid) - runnerIdle0).TotalMilliseconds / settings.ThroughputWarmup.TotalSeconds;
             var workerIdle = (ProcessMemory.CpuTime(worker.Pid) - workerIdle0).TotalMilliseconds / settings.ThroughputWarmup.TotalSeconds;
-
-            var jobs = Math.Max(1, done1 - done0);
-            var rate = (done1 - done0) / elapsed;
-            var ratio = rate / ceiling;
-            Console.WriteLine($"  processes ({m}, root:{capacity}): {done1 - done0} jobs in {elapsed:0.0} s, {inserted} inserted in all, all finished; runner {runnerCpu / jobs:0.000} ms CPU and {runnerTrips / jobs:0.00} round trips per job, worker {workerCpu / jobs:0.000} ms and {workerTrips / jobs:0.00}");
-            table.Add(new Figure("processes", $"{CeilingScenario.FigureName(mode)}, root:{capacity}, runner and worker processes", rate, "jobs/s", $"ceiling {FigureTable.Format(ceiling)} jobs/s", "≥ 0.7× ceiling", ratio >= 0.7) { Ratio = ratio });
-            table.Add(new Figure("processes", $"runner CPU per job ({m})", runnerCpu / jobs, "ms", "OCA 2.3–2.5 ms", "≤ 0.4 ms", runnerCpu / jobs <= 0.4));
-            table.Add(new Figure("processes", $"worker CPU per job ({m})", workerCpu / jobs, "ms", "", "≤ 0.8 ms", workerCpu / jobs <= 0.8));
-            table.Add(new Figure("processes", $"CPU at rest, runner / worker ({m})", runnerIdle, "ms/s", $"worker {workerIdle:0.0} ms/s; per job at this rate: {runnerIdle / rate:0.00} / {workerIdle / rate:0.00} ms", "", null));
-            table.Add(new Figure("processes", $"worker round trips per job ({m})", workerTrips / (double)jobs, "", "on the wire; was 9", "≤ 4", workerTrips / (double)jobs <= 4));
-            table.Add(new Figure("processes", $"runner round trips per job ({m})", runnerTrips / (double)jobs, "", "on the wire, listening session included", "", null));
-            table.Add(new Figure("processes", $"peak RSS, runner / worker ({m})", runnerMemory.PeakRssMiB, "MiB", $"worker {workerMemory.PeakRssMiB:0.0} MiB", "", null));
+            return new FlowRun((long)(done1 - done0), elapsed, runnerCpu, workerCpu, runnerTrips, workerTrips, runnerMemory, workerMemory, budget, runnerIdle, workerIdle);
         }
         finally
         {
