@@ -117,7 +117,17 @@ internal sealed class WorkerDatabases : IAsyncDisposable
     {
         var endpoint = _endpoint.WithDatabase(name);
         // The worker changes no session state, so a pooled connection needs no DISCARD ALL (one transaction) on reuse.
-        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(endpoint.ToConnectionString(WorkerOptions.ApplicationName)) { NoResetOnClose = true, MaxPoolSize = _options.PoolSize }.ConnectionString);
+        // Its few statements run for every job: prepared on each pooled connection after their second use, PostgreSQL
+        // no longer parses and plans them each time (the worker's sessions were PostgreSQL's largest CPU per job,
+        // docs/benchmarks.md). A column type changed under a prepared statement fails that one execution; Npgsql then
+        // prepares it again.
+        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(endpoint.ToConnectionString(WorkerOptions.ApplicationName))
+        {
+            NoResetOnClose = true,
+            MaxPoolSize = _options.PoolSize,
+            MaxAutoPrepare = 16,
+            AutoPrepareMinUsages = 2,
+        }.ConnectionString);
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
