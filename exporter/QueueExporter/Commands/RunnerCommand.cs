@@ -73,8 +73,6 @@ internal static class RunnerCommand
         command.SetAction((parse, cancellationToken) => CommandFailure.RunAsync(
             async () =>
             {
-                // First, before any socket: the runtime reads it once.
-                InlineSocketCompletions.EnableUnlessConfigured();
                 var settings = database.Settings(parse);
                 var otherUrls = database.OtherUrls(parse);
                 var workers = ResolveWorkerUrls(parse.GetValue(workerUrl) ?? [], 1 + otherUrls.Count, settings);
