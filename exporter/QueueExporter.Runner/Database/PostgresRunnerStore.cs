@@ -99,6 +99,12 @@ internal sealed class PostgresRunnerStore : IRunnerStore
             // is lost in a crash the job is simply pending again or rescued, and the worker's durable "started"
             // commit flushes the WAL before it anyway. This takes a flush off every dispatch.
             Options = "-c synchronous_commit=off",
+            // The same few statements run for every job (the re-read, the fenced enqueue UPDATE): prepared on each pooled
+            // connection after their second use, they skip PostgreSQL's parse and plan and the client's decoding of
+            // the row description on every later run. Their result columns are cast to fixed types, so a column
+            // added to queue_job never changes a prepared statement's result.
+            MaxAutoPrepare = 16,
+            AutoPrepareMinUsages = 2,
             // At rest a database keeps only its listening session (the rescue and the safety poll run on it):
             // pooled connections serve bursts of work and close after a short idle time.
             MaxPoolSize = options.MaxPoolSizePerDatabase,

@@ -24,7 +24,8 @@ internal sealed class WorkerClient : IDisposable
     public const int MaxConnections = 256;
 
     private readonly HttpClient _client;
-    private readonly Uri _baseUrl;
+    // The runjob URL up to its query, built once: per job only the escaped values are appended.
+    private readonly string _runJobBase;
     private readonly TimeSpan _timeout;
     // Never disposed: only its wait handle would need it, and that is never asked for.
     private readonly SemaphoreSlim _connections = new(MaxConnections, MaxConnections);
@@ -32,7 +33,15 @@ internal sealed class WorkerClient : IDisposable
 
     public WorkerClient(Uri workerUrl, string? user, string? password, TimeSpan timeout)
     {
-        _baseUrl = workerUrl;
+        ArgumentNullException.ThrowIfNull(workerUrl);
+        _runJobBase = new UriBuilder(workerUrl)
+        {
+            Path = workerUrl.AbsolutePath.TrimEnd('/') + "/queue_job/runjob",
+            Query = string.Empty,
+            Fragment = string.Empty,
+            UserName = string.Empty,
+            Password = string.Empty,
+        }.Uri.GetLeftPart(UriPartial.Path);
         _timeout = timeout;
         var handler = new SocketsHttpHandler
         {
@@ -49,18 +58,8 @@ internal sealed class WorkerClient : IDisposable
     }
 
     /// <summary>The runjob URL with values escaped; safe to log (no credentials in it).</summary>
-    public Uri RunJobUrl(string database, string uuid)
-    {
-        var path = _baseUrl.AbsolutePath.TrimEnd('/') + "/queue_job/runjob";
-        var builder = new UriBuilder(_baseUrl)
-        {
-            Path = path,
-            Query = $"db={Uri.EscapeDataString(database)}&job_uuid={Uri.EscapeDataString(uuid)}",
-            UserName = string.Empty,
-            Password = string.Empty,
-        };
-        return builder.Uri;
-    }
+    public Uri RunJobUrl(string database, string uuid) =>
+        new(string.Concat(_runJobBase, "?db=", Uri.EscapeDataString(database), "&job_uuid=", Uri.EscapeDataString(uuid)));
 
     public async Task<(DispatchOutcome Outcome, Exception? Error)> RunJobAsync(Uri url)
     {
