@@ -33,7 +33,11 @@ internal sealed class PostgresRunnerStore : IRunnerStore
         ArgumentNullException.ThrowIfNull(server);
         _database = address.Key;
         _budget = budget;
-        _dataSource = NpgsqlDataSource.Create(ConnectionString(server.Endpoint.WithDatabase(address.Name), options));
+        // Built-in types only (text, integers, float8, booleans, varchar[]), as on the leader session: no load of the
+        // server's whole pg_type catalogue on the pool's first connection, which stood between the lock and the first rows.
+        _dataSource = new NpgsqlDataSourceBuilder(ConnectionString(server.Endpoint.WithDatabase(address.Name), options))
+            .ConfigureTypeLoading(types => types.EnableTypeLoading(false))
+            .Build();
         _rescuer = new DeadJobRescuer(time, options.DeadJobGrace, options.RescueTimeout, DeadJobRescuer.DefaultBatchLimit);
     }
 
