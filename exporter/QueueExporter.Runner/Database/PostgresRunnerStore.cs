@@ -52,6 +52,15 @@ internal sealed class PostgresRunnerStore : IRunnerStore
                 },
                 cancellationToken);
 
+    public Task WarmUpAsync(CancellationToken cancellationToken) =>
+        _budget.RunAsync(
+            async () =>
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+                return true;
+            },
+            cancellationToken);
+
     public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) =>
         PooledAsync(c => JobRowReader.ReadByUuidsAsync(c, _database, uuids, cancellationToken), cancellationToken);
 
