@@ -29,6 +29,9 @@ internal static partial class RunnerLog
     [LoggerMessage(Level = LogLevel.Information, Message = "asking Odoo to run job {Uuid} on db {Database}")]
     public static partial void AskingToRun(ILogger logger, string uuid, string database);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "db {Database}: opening the dispatch's pooled connection ahead of the load failed ({Reason}); the dispatch opens its own")]
+    public static partial void WarmUpFailed(ILogger logger, string database, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "graceful stop requested")]
     public static partial void StopRequested(ILogger logger);
 

@@ -17,6 +17,13 @@ internal interface IRunnerStore : IAsyncDisposable
     /// <param name="cancellationToken">Stops the read.</param>
     Task LoadActiveAsync(NpgsqlConnection? session, IJobLoadSink sink, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Opens one pooled connection and gives it back to the pool, while a load holds another: the first dispatch's
+    /// enqueue UPDATE then finds a connection already open instead of connecting behind the first rows.
+    /// Nothing depends on it: a store without a pool does nothing.
+    /// </summary>
+    Task WarmUpAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>The current rows of these uuids.</summary>
     Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken);
 

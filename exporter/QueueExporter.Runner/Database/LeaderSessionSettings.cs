@@ -27,6 +27,12 @@ internal static class LeaderSessionSettings
         new NpgsqlConnectionStringBuilder(baseConnectionString)
         {
             Pooling = false,
+            // The runner reads and writes only PostgreSQL's built-in types: loading the server's whole pg_type
+            // catalogue costs a round trip and its parsing before the lock is even tried. The listener opens its
+            // connection from a connection string, so the (obsolete, still supported) keyword is the only way in.
+#pragma warning disable CS0618
+            ServerCompatibilityMode = ServerCompatibilityMode.NoTypeLoading,
+#pragma warning restore CS0618
             TcpKeepAlive = true,
             TcpKeepAliveTime = 5,
             TcpKeepAliveInterval = 2,

@@ -33,7 +33,11 @@ internal sealed class PostgresRunnerStore : IRunnerStore
         ArgumentNullException.ThrowIfNull(server);
         _database = address.Key;
         _budget = budget;
-        _dataSource = NpgsqlDataSource.Create(ConnectionString(server.Endpoint.WithDatabase(address.Name), options));
+        // Built-in types only (text, integers, float8, booleans, varchar[]), as on the leader session: no load of the
+        // server's whole pg_type catalogue on the pool's first connection, which stood between the lock and the first rows.
+        _dataSource = new NpgsqlDataSourceBuilder(ConnectionString(server.Endpoint.WithDatabase(address.Name), options))
+            .ConfigureTypeLoading(types => types.EnableTypeLoading(false))
+            .Build();
         _rescuer = new DeadJobRescuer(time, options.DeadJobGrace, options.RescueTimeout, DeadJobRescuer.DefaultBatchLimit);
     }
 
@@ -47,6 +51,15 @@ internal sealed class PostgresRunnerStore : IRunnerStore
                     return true;
                 },
                 cancellationToken);
+
+    public Task WarmUpAsync(CancellationToken cancellationToken) =>
+        _budget.RunAsync(
+            async () =>
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+                return true;
+            },
+            cancellationToken);
 
     public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) =>
         PooledAsync(c => JobRowReader.ReadByUuidsAsync(c, _database, uuids, cancellationToken), cancellationToken);

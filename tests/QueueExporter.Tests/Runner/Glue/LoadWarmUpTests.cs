@@ -1,0 +1,104 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Prometheus;
+using QueueExporter.QueueJob.Connection;
+using QueueExporter.QueueJob.Notifications;
+using QueueExporter.Runner;
+using QueueExporter.Runner.Channels;
+using QueueExporter.Runner.Database;
+using QueueExporter.Runner.Leadership;
+using QueueExporter.Runner.Rescue;
+using QueueExporter.Runner.Servers;
+
+namespace QueueExporter.Tests.Runner.Glue;
+
+/// <summary>
+/// A load on a pooled connection holds it for the whole read, and the first dispatch goes out from the load's
+/// first slice: the consumer opens the dispatch's connection while the load reads, and a failure to open it
+/// changes nothing about the load.
+/// </summary>
+public class LoadWarmUpTests
+{
+    private const string Db = "db";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_load_on_a_pooled_connection_opens_a_second_connection_while_it_reads()
+    {
+        // The load does not finish until the warm-up has started: a warm-up sent only after the load would never come.
+        var store = new WarmUpStore(warmUp: null);
+
+        var signals = await ConsumeOneLoadAsync(store);
+
+        // Without the warm-up the load times out and is abandoned: a second DatabaseLoading instead of the slice.
+        Assert.Equal(2, signals.Count);
+        Assert.Equal(new DatabaseLoading(Db, 3), signals[0]);
+        Assert.IsType<JobsLoaded>(signals[1]);
+    }
+
+    [Fact]
+    public async Task A_warm_up_that_fails_leaves_the_load_whole()
+    {
+        var store = new WarmUpStore(warmUp: new NpgsqlException("connection refused"));
+
+        var signals = await ConsumeOneLoadAsync(store);
+
+        Assert.Equal(2, signals.Count);
+        Assert.Equal(new DatabaseLoading(Db, 3), signals[0]);
+        Assert.Equal(["first"], Assert.IsType<JobsLoaded>(signals[1]).Facts.Select(f => f.Uuid));
+    }
+
+    private static async Task<List<RunnerSignal>> ConsumeOneLoadAsync(WarmUpStore store)
+    {
+        var inbox = Channel.CreateUnbounded<DatabaseRequest>();
+        var loop = Channel.CreateUnbounded<RunnerSignal>();
+        var consumer = new DatabaseRequestConsumer(
+            new DatabaseAddress("127.0.0.1:9", Db, Db), DatabaseEndpoint.Parse("postgres://runner@127.0.0.1:9/db"), store, inbox.Reader, loop.Writer, new RunnerMetrics(Metrics.NewCustomRegistry()), NullLogger.Instance);
+        var listener = new QueueJobListener(new QueueJobListenerOptions { ConnectionString = "Host=127.0.0.1;Port=9;Database=db", Name = Db });
+        var lease = new Lease(Db, 3, 4242, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        inbox.Writer.TryWrite(ResyncRequest.Now);
+        inbox.Writer.Complete();
+
+        await consumer.ConsumeAsync(listener, () => lease, CancellationToken.None).WaitAsync(Patience);
+        loop.Writer.Complete();
+        var signals = new List<RunnerSignal>();
+        await foreach (var signal in loop.Reader.ReadAllAsync())
+        {
+            signals.Add(signal);
+        }
+
+        return signals;
+    }
+
+    /// <summary>A store whose load waits for the warm-up to have been asked for; the warm-up throws <paramref name="warmUp"/> when given.</summary>
+    private sealed class WarmUpStore(Exception? warmUp) : IRunnerStore
+    {
+        public TaskCompletionSource WarmedUp { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task WarmUpAsync(CancellationToken cancellationToken)
+        {
+            WarmedUp.TrySetResult();
+            return warmUp is null ? Task.CompletedTask : Task.FromException(warmUp);
+        }
+
+        public async Task LoadActiveAsync(NpgsqlConnection? session, IJobLoadSink sink, CancellationToken cancellationToken)
+        {
+            await sink.StartAsync(cancellationToken);
+            await WarmedUp.Task.WaitAsync(Patience, cancellationToken);
+            await sink.AddAsync(new JobRows([new JobFacts(Db, "first", "pending", "root", 10, DateTimeOffset.UnixEpoch, 1, null)], []), cancellationToken);
+        }
+
+        public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) => Task.FromResult(JobRows.Empty());
+
+        public Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, NpgsqlConnection? session, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<RescuedJob>>([]);
+
+        public Task<HashSet<string>> MarkEnqueuedAsync(Lease lease, IReadOnlyCollection<string> uuids, DateTimeOffset now, CancellationToken cancellationToken) => Task.FromResult(new HashSet<string>());
+
+        public Task<bool> IsLeaseHeldAsync(Lease lease, CancellationToken cancellationToken) => Task.FromResult(true);
+
+        public Task<bool> ResetToPendingAsync(Lease lease, string uuid, CancellationToken cancellationToken) => Task.FromResult(true);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
