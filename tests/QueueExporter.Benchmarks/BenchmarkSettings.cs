@@ -24,6 +24,9 @@ internal sealed record BenchmarkSettings(bool Quick)
 
     public TimeSpan ThroughputWindow => Quick ? TimeSpan.FromSeconds(1.5) : TimeSpan.FromSeconds(20);
 
+    /// <summary>Jobs a processes window must see finish before its per-job figures are read (the window is extended until then).</summary>
+    public int MinimumWindowJobs => Quick ? 20 : 200;
+
     /// <summary>The window of the processes scenario's second run, through the relays that count round trips (a per-job ratio settles fast).</summary>
     public TimeSpan WireWindow => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(10);
 
