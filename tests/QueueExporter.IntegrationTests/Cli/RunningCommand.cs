@@ -24,7 +24,8 @@ public sealed class RunningCommand : IAsyncDisposable
     }
 
     /// <summary>Every line written so far, in arrival order per stream.</summary>
-    public IReadOnlyList<string> Lines => [.. _lines];
+    // ToArray is the queue's atomic snapshot; a collection expression may read Count, then enumerate.
+    public IReadOnlyList<string> Lines => _lines.ToArray();
 
     /// <summary>Everything written so far as one text.</summary>
     public string Output => string.Join('\n', _lines);

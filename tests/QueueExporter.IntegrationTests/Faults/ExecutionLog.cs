@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace QueueExporter.IntegrationTests.Faults;
 
 /// <summary>
@@ -9,31 +7,57 @@ namespace QueueExporter.IntegrationTests.Faults;
 /// </summary>
 public sealed class ExecutionLog
 {
-    private readonly ConcurrentQueue<JobExecution> _finished = new();
-    private readonly ConcurrentDictionary<long, JobExecution> _running = new();
+    // One lock over both collections: a run moves from running to finished in one step, so a reader
+    // never sees it in both (a false overlap with itself) or in neither. Concurrent collections were
+    // not enough: a collection expression sizes its array from Count before it enumerates, and a
+    // handler that ended in between threw IndexOutOfRangeException in the middle of a fault test.
+    private readonly Lock _lock = new();
+    private readonly List<JobExecution> _finished = [];
+    private readonly Dictionary<long, JobExecution> _running = [];
     private long _nextId;
 
     /// <summary>Records the start of a run; pass the returned id to <see cref="End"/>.</summary>
     public long Begin(string uuid, string worker, int pid)
     {
-        var id = Interlocked.Increment(ref _nextId);
-        _running[id] = new JobExecution(uuid, worker, pid, DateTimeOffset.UtcNow, null, "running");
-        return id;
+        lock (_lock)
+        {
+            var id = ++_nextId;
+            _running[id] = new JobExecution(uuid, worker, pid, DateTimeOffset.UtcNow, null, "running");
+            return id;
+        }
     }
 
     public void End(long id, string outcome)
     {
-        if (_running.TryRemove(id, out var execution))
+        lock (_lock)
         {
-            _finished.Enqueue(execution with { Ended = DateTimeOffset.UtcNow, Outcome = outcome });
+            if (_running.Remove(id, out var execution))
+            {
+                _finished.Add(execution with { Ended = DateTimeOffset.UtcNow, Outcome = outcome });
+            }
         }
     }
 
     /// <summary>Adds a run reconstructed from elsewhere (a worker process's log).</summary>
-    public void Add(JobExecution execution) => _finished.Enqueue(execution);
+    public void Add(JobExecution execution)
+    {
+        lock (_lock)
+        {
+            _finished.Add(execution);
+        }
+    }
 
-    /// <summary>Every run so far, the running ones open-ended.</summary>
-    public IReadOnlyList<JobExecution> All => [.. _finished, .. _running.Values];
+    /// <summary>Every run so far, the running ones open-ended: one consistent snapshot.</summary>
+    public IReadOnlyList<JobExecution> All
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _finished, .. _running.Values];
+            }
+        }
+    }
 
     /// <summary>How many runs each job had.</summary>
     public IReadOnlyDictionary<string, int> RunsPerJob() =>

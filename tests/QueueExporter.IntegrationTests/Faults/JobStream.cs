@@ -66,7 +66,9 @@ public sealed class JobStream : IAsyncDisposable
     }
 
     /// <summary>Every job enqueued so far.</summary>
-    public IReadOnlyList<StreamedJob> Jobs => [.. _jobs];
+    // ToArray, not a collection expression: that may size its array from Count and then enumerate, and
+    // a job enqueued in between overflows it (ExecutionLog threw IndexOutOfRangeException so in CI).
+    public IReadOnlyList<StreamedJob> Jobs => _jobs.ToArray();
 
     public int Count => _jobs.Count;
 
