@@ -4,11 +4,13 @@ namespace QueueExporter.Runner.Leadership;
 /// This runner's leadership of one database: it begins when the listening session takes OCA's advisory
 /// lock and ends when that session ends. Each lease of a process gets a new <see cref="Epoch"/>, so facts
 /// and dispatches of an earlier lease can be told apart and dropped. The session is named by its
-/// backend pid and start time (a pid alone can be reused after a server restart); <see cref="LeaseFence"/>
-/// turns that into a SQL predicate that holds only while the session still holds the lock.
+/// backend pid and a random advisory key it holds for as long as it lives (<see cref="LeaderToken"/>): a
+/// pid alone can be reused after a server restart, a key this random cannot be taken by chance.
+/// <see cref="LeaseFence"/> turns that into a SQL predicate that holds only while the session still holds
+/// both locks.
 /// </summary>
 /// <param name="Database">The database led.</param>
 /// <param name="Epoch">Increases with every lease this process takes on any database.</param>
 /// <param name="LeaderPid">pg_backend_pid() of the listening session that holds the lock.</param>
-/// <param name="LeaderBackendStart">backend_start of that session, as PostgreSQL reports it.</param>
-internal sealed record Lease(string Database, long Epoch, int LeaderPid, DateTime LeaderBackendStart);
+/// <param name="LeaderToken">The random bigint advisory key that session took right after the leader lock.</param>
+internal sealed record Lease(string Database, long Epoch, int LeaderPid, long LeaderToken);

@@ -26,16 +26,18 @@ public sealed class DeadJobRescuerTests
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var rescuer = new DeadJobRescuer(clock, Grace, TimeSpan.FromMinutes(5), DeadJobRescuer.DefaultBatchLimit);
         await using var leader = await database.OpenConnectionAsync();
-        var session = await leader.QuerySingleAsync<(int Pid, DateTime Start)>("SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()");
-        var lease = new Lease(database.Name, 1, session.Pid, session.Start);
+        // Negative: its high half reads back from pg_locks as an unsigned classid, which the fence must match.
+        const long token = -0x0123456789ABCDEF;
+        await leader.ExecuteAsync("SELECT pg_advisory_lock(@token)", new { token });
+        var lease = new Lease(database.Name, 1, leader.ProcessID, token);
         Assert.Empty(await rescuer.RescueAsync(connection, schema, lease, CancellationToken.None));
         clock.Advance(Grace);
 
-        // The session named by the lease does not hold OCA's advisory lock: deposed.
+        // The session named by the lease holds its token but not OCA's advisory lock: deposed.
         Assert.Empty(await rescuer.RescueAsync(connection, schema, lease, CancellationToken.None));
         Assert.Equal(JobStates.Enqueued, await connection.ExecuteScalarAsync<string>("SELECT state FROM queue_job WHERE uuid = @uuid", new { uuid }));
 
-        Assert.NotNull(await LeaderLock.TryAcquireAsync(leader, database.Name, CancellationToken.None));
+        Assert.True(await leader.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_lock(@key)", new { key = LeaderLock.Key }));
         Assert.Equal([new RescuedJob(uuid, JobStates.Pending)], await rescuer.RescueAsync(connection, schema, lease, CancellationToken.None));
     }
 

@@ -56,6 +56,35 @@ public class LeaseFenceTests
     }
 
     [Fact]
+    public async Task A_live_session_with_the_leaders_pid_and_lock_but_another_token_cannot_pass()
+    {
+        // After a server restart a new session can get the old leader's pid and take the leader lock; only
+        // the lease's random token tells it apart. Here: the real leader session, named by a lease whose
+        // token it never took.
+        await using var db = await CreateDatabaseAsync();
+        var job = await EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x" });
+        await using var session = await db.OpenConnectionAsync();
+        var lease = (await LeaderLock.TryAcquireAsync(session, db.Name, CancellationToken.None))!;
+        var impostor = lease with { LeaderToken = LeaderLock.NewToken() };
+
+        await using var writer = await db.OpenConnectionAsync();
+        Assert.Empty(await JobStateWriter.MarkEnqueuedAsync(writer, impostor, [job], DateTimeOffset.UtcNow, CancellationToken.None));
+        Assert.Equal([job], await JobStateWriter.MarkEnqueuedAsync(writer, lease, [job], DateTimeOffset.UtcNow, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_leader_session_itself_passes_its_own_fence()
+    {
+        // The dead-job rescue runs on the listening session: the fence must hold there too.
+        await using var db = await CreateDatabaseAsync();
+        var job = await EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x" });
+        await using var session = await db.OpenConnectionAsync();
+        var lease = (await LeaderLock.TryAcquireAsync(session, db.Name, CancellationToken.None))!;
+
+        Assert.Equal([job], await JobStateWriter.MarkEnqueuedAsync(session, lease, [job], DateTimeOffset.UtcNow, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_new_leader_waits_for_a_write_that_passed_the_old_fence_before_it_reads()
     {
         await using var db = await CreateDatabaseAsync();

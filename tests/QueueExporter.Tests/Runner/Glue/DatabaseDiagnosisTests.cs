@@ -33,5 +33,13 @@ public class DatabaseDiagnosisTests
         Assert.Equal((LeaderLock.Key >> 32, LeaderLock.Key & 0xFFFFFFFF), (LeaseFence.KeyHigh, LeaseFence.KeyLow));
         Assert.Contains($"lk.classid::bigint = {LeaseFence.KeyHigh} AND lk.objid::bigint = {LeaseFence.KeyLow}", LeaseFence.Predicate, StringComparison.Ordinal);
         Assert.Equal(LeaseFence.Barrier, $"SELECT pg_advisory_xact_lock_shared({LeaseFence.InFlightKey})");
+        Assert.Equal((LeaseFence.KeyHigh, LeaseFence.KeyLow), LeaseFence.Split(LeaderLock.Key));
+    }
+
+    [Fact]
+    public void A_negative_token_splits_into_unsigned_halves_as_pg_locks_shows_them()
+    {
+        Assert.Equal((0xFFFFFFFFL, 0xFFFFFFFFL), LeaseFence.Split(-1));
+        Assert.Equal((0x80000000L, 1L), LeaseFence.Split(long.MinValue + 1));
     }
 }

@@ -17,7 +17,7 @@ public class DispatcherLeaseTests
     // Nothing listens on port 9 of loopback: a runjob call there fails at once as a connection error.
     private static readonly Uri UnreachableWorker = new("http://127.0.0.1:9");
 
-    private static Lease LeaseOf(long epoch) => new(Db, epoch, 4242, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+    private static Lease LeaseOf(long epoch) => new(Db, epoch, 4242, 0x5EED);
 
     private static RunnableJob Job(string uuid) => new(Db, uuid, "root", Now);
 
@@ -124,8 +124,8 @@ public class DispatcherLeaseTests
     [Fact]
     public async Task Jobs_of_several_databases_are_written_one_slice_per_database()
     {
-        var first = new FakeDispatchTarget(new Lease("one", 1, 4242, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc)));
-        var second = new FakeDispatchTarget(new Lease("two", 2, 4243, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc)));
+        var first = new FakeDispatchTarget(new Lease("one", 1, 4242, 0x5EED));
+        var second = new FakeDispatchTarget(new Lease("two", 2, 4243, 0x5EED));
         var dispatcher = new Dispatcher(
             db => db == "one" ? first : db == "two" ? second : null,
             db => new DatabaseAddress("pg:5432", db, db),

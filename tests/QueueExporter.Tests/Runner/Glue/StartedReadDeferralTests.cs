@@ -25,7 +25,7 @@ public sealed class StartedReadDeferralTests : IAsyncDisposable
     private readonly FakeRunnerStore _store = new();
     private readonly Channel<DatabaseRequest> _inbox = Channel.CreateUnbounded<DatabaseRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<RunnerSignal> _loop = Channel.CreateUnbounded<RunnerSignal>();
-    private readonly Lease _lease = new(Db, 3, 4242, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+    private readonly Lease _lease = new(Db, 3, 4242, 0x5EED);
     private readonly CancellationTokenSource _stop = new();
     private readonly DatabaseRequestConsumer _consumer;
     private readonly Task _consuming;

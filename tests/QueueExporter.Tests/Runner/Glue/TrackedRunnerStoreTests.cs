@@ -6,7 +6,7 @@ namespace QueueExporter.Tests.Runner.Glue;
 
 public class TrackedRunnerStoreTests
 {
-    private static readonly Lease Lease = new("db", 1, 42, DateTime.UnixEpoch);
+    private static readonly Lease Lease = new("db", 1, 42, 0x5EED);
 
     [Fact]
     public async Task It_is_idle_at_once_when_no_fenced_write_is_in_flight()
