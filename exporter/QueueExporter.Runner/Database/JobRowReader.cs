@@ -22,17 +22,35 @@ internal static class JobRowReader
         extract(epoch FROM date_created)::float8, COALESCE(id::bigint, 0), extract(epoch FROM eta)::float8
         """;
 
+    // A full load's columns: the uuid comes as PostgreSQL's uuid type when it is a canonical lowercase uuid (16 bytes,
+    // no string and no parse in the runner for a million rows) and as text only otherwise. The test runs once per
+    // row in the inner query (OFFSET 0 keeps PostgreSQL from pulling it up and evaluating it once per column); the
+    // hex digits are spelled out because a regex range may follow the collation. The cast cannot fail on what it let through.
+    private const string LoadColumns = """
+        CASE WHEN canonical THEN uuid::uuid END, CASE WHEN canonical THEN NULL ELSE uuid END,
+        state, channel, priority, created, id, eta
+        """;
+
+    private const string LoadInnerColumns = """
+        uuid::text AS uuid, uuid ~ '^[0123456789abcdef]{8}-[0123456789abcdef]{4}-[0123456789abcdef]{4}-[0123456789abcdef]{4}-[0123456789abcdef]{12}$' AS canonical,
+        state::text AS state, channel::text AS channel,
+        LEAST(GREATEST(COALESCE(priority, 10)::bigint, -2147483648), 2147483647)::int4 AS priority,
+        extract(epoch FROM date_created)::float8 AS created, COALESCE(id::bigint, 0) AS id, extract(epoch FROM eta)::float8 AS eta
+        """;
+
     // Running and failed jobs first: once the first pending job can be picked, every job holding capacity
     // (or stopping a sequential channel) is already known, so dispatching from the first slice is safe.
-    private const string LoadHoldingSql = "SELECT " + Columns + " FROM queue_job WHERE state IN ('enqueued', 'started', 'failed')";
+    private const string LoadHoldingSql =
+        "SELECT " + LoadColumns + " FROM (SELECT " + LoadInnerColumns + " FROM queue_job WHERE state IN ('enqueued', 'started', 'failed') OFFSET 0) AS active";
 
-    private const string LoadPendingSql = "SELECT " + Columns + " FROM queue_job WHERE state = 'pending'";
+    private const string LoadPendingSql =
+        "SELECT " + LoadColumns + " FROM (SELECT " + LoadInnerColumns + " FROM queue_job WHERE state = 'pending' OFFSET 0) AS active";
 
     private const string ReadByUuidSql = "SELECT " + Columns + " FROM queue_job WHERE uuid = ANY(@uuids)";
 
     /// <summary>
     /// Rows per slice of a load: large enough that posting it costs nothing per row, small enough that its list
-    /// (80 bytes a row) stays under the large object heap's 85,000 bytes: a large-object slice is only reclaimed
+    /// (64 bytes a row) stays under the large object heap's 85,000 bytes: a large-object slice is only reclaimed
     /// by a full collection, so a million-row load left its slices' hundreds of MiB to the process's peak RSS.
     /// </summary>
     public const int LoadSliceSize = 1024;
@@ -55,7 +73,7 @@ internal static class JobRowReader
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             await sink.StartAsync(cancellationToken);
-            var slice = Slice(LoadSliceSize);
+            var slice = Slice();
             var statement = 0;
             do
             {
@@ -63,17 +81,17 @@ internal static class JobRowReader
                 var knownState = statement++ == 0 ? null : JobStates.Pending;
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    ReadRow(reader, database, slice, knownState);
-                    if (slice.Facts.Count == LoadSliceSize)
+                    ReadLoadedRow(reader, slice, knownState);
+                    if (slice.Jobs.Count == LoadSliceSize)
                     {
                         await sink.AddAsync(slice, cancellationToken);
-                        slice = Slice(LoadSliceSize);
+                        slice = Slice();
                     }
                 }
             }
             while (await reader.NextResultAsync(cancellationToken));
 
-            if (slice.Facts.Count > 0 || slice.Skipped.Count > 0)
+            if (slice.Jobs.Count > 0 || slice.Skipped.Count > 0)
             {
                 await sink.AddAsync(slice, cancellationToken);
             }
@@ -102,12 +120,47 @@ internal static class JobRowReader
         return rows;
     }
 
-    private static JobRows Slice(int capacity) => new(new List<JobFacts>(capacity), []);
+    private static LoadSlice Slice() => new(new List<LoadedJob>(LoadSliceSize), []);
 
-    private static void ReadRow(NpgsqlDataReader reader, string database, JobRows rows, string? knownState = null)
+    private static void ReadLoadedRow(NpgsqlDataReader reader, LoadSlice slice, string? knownState)
+    {
+        var state = knownState ?? (reader.IsDBNull(2) ? null : reader.GetString(2));
+        if (state == JobStates.WaitDependencies)
+        {
+            return;
+        }
+
+        // Ids only order jobs created in the same instant: clamping a bigint id keeps the row schedulable.
+        var id = reader.GetInt64(6);
+        var skip = JobRowDecoder.TryDecodeLoaded(
+            reader.IsDBNull(0) ? null : reader.GetGuid(0),
+            reader.IsDBNull(1) ? null : reader.GetString(1),
+            state,
+            reader.IsDBNull(3) ? null : reader.GetString(3),
+            reader.GetInt32(4),
+            reader.IsDBNull(5) ? null : reader.GetDouble(5),
+            (int)Math.Clamp(id, int.MinValue, int.MaxValue),
+            reader.IsDBNull(7) ? null : reader.GetDouble(7),
+            out var job,
+            out var clamped);
+        if (skip is not null)
+        {
+            slice.Skipped.Add((skip, id));
+            return;
+        }
+
+        if (clamped)
+        {
+            slice.Skipped.Add((SkipReasons.ClampedTimestamp, id));
+        }
+
+        slice.Jobs.Add(job);
+    }
+
+    private static void ReadRow(NpgsqlDataReader reader, string database, JobRows rows)
     {
         var uuid = reader.IsDBNull(0) ? null : reader.GetString(0);
-        var state = knownState ?? (reader.IsDBNull(1) ? null : reader.GetString(1));
+        var state = reader.IsDBNull(1) ? null : reader.GetString(1);
         if (state == JobStates.WaitDependencies)
         {
             return;
