@@ -207,27 +207,6 @@ internal sealed class DatabaseJobs
         _slots = resized;
     }
 
-    /// <summary>
-    /// Whether <paramref name="uuid"/> is a canonical lowercase uuid: only the exact lowercase 36-character form
-    /// round-trips through <c>Guid.ToString("D")</c>; anything else keeps its text.
-    /// </summary>
-    public static bool TryParseCanonical(string uuid, out Guid guid)
-    {
-        if (uuid.Length == 36 && Guid.TryParseExact(uuid, "D", out guid))
-        {
-            foreach (var ch in uuid)
-            {
-                if (ch is >= 'A' and <= 'F')
-                {
-                    guid = default;
-                    return false;
-                }
-            }
-
-            return true;
-        }
-
-        guid = default;
-        return false;
-    }
+    /// <summary>Whether <paramref name="uuid"/> is a canonical lowercase uuid (see <see cref="CanonicalUuid"/>).</summary>
+    public static bool TryParseCanonical(string uuid, out Guid guid) => CanonicalUuid.TryParse(uuid, out guid);
 }

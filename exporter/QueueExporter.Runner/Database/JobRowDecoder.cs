@@ -39,8 +39,8 @@ internal static class JobRowDecoder
     }
 
     /// <summary>
-    /// Decodes one row of a full load, where PostgreSQL sends a canonical uuid as <paramref name="uuid"/> (no string)
-    /// and any other as <paramref name="uuidText"/>; the same checks and clamps as <see cref="TryDecode"/>.
+    /// Decodes one row of a full load, where the reader has parsed a canonical uuid into <paramref name="uuid"/> (no
+    /// string) and kept any other as <paramref name="uuidText"/>; the same checks and clamps as <see cref="TryDecode"/>.
     /// </summary>
     /// <returns>Null when the row was decoded (perhaps with clamped timestamps), else a reason label.</returns>
     public static string? TryDecodeLoaded(
@@ -54,8 +54,7 @@ internal static class JobRowDecoder
             return reason;
         }
 
-        // The client has the last word on what is canonical, so a text the server's test let through still keys
-        // the same job as the re-read of its notification (which parses the text).
+        // A text is keyed as the re-read of its notification keys it (that parses the text), whoever made it text.
         var key = uuid ?? (DatabaseJobs.TryParseCanonical(uuidText!, out var parsed) ? parsed : (Guid?)null);
         var created = createdEpoch is { } c ? ToTicks(c, ref clamped) : DateTimeOffset.MinValue.UtcTicks;
         var eta = etaEpoch is { } e ? ToTicks(e, ref clamped) : 0;

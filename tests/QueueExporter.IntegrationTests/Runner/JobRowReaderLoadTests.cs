@@ -6,8 +6,8 @@ using static QueueExporter.IntegrationTests.Runner.RunnerDispatchTests;
 namespace QueueExporter.IntegrationTests.Runner;
 
 /// <summary>
-/// The full load's read shape against real PostgreSQL: a canonical lowercase uuid arrives as a Guid (no string),
-/// every other text PostgreSQL can store arrives as itself, and none of them can make the server's cast fail.
+/// The full load's read shape against real PostgreSQL: a canonical lowercase uuid arrives as a Guid (parsed from
+/// its bytes, no string), every other text PostgreSQL can store arrives as itself, however long.
 /// </summary>
 public class JobRowReaderLoadTests
 {
@@ -25,6 +25,7 @@ public class JobRowReaderLoadTests
             other.ToString("D") + "\u00e9",
             other.ToString("D")[..35] + "g",
             "not a uuid",
+            other.ToString("D") + new string('x', 10_000),
         ];
         await using var db = await CreateDatabaseAsync();
         await using (var connection = await db.OpenConnectionAsync())

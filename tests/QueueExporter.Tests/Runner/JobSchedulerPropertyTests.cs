@@ -47,7 +47,7 @@ public class JobSchedulerPropertyTests
                         nextId++,
                         random.Next(4) == 0 ? clock.GetUtcNow().AddSeconds(random.Next(1, 10)) : null);
                     jobs[(job.Db, job.Uuid)] = job;
-                    if (job.Id % 2 == 0)
+                    if (nextId % 2 == 0)
                     {
                         // Half the new jobs arrive as a full load would bring them: both paths must hold them alike.
                         scheduler.Load(job.Db, [LoadedJobs.Of(job.Facts("pending"))]);
