@@ -157,11 +157,6 @@ internal sealed class RunnerLoop
                 _scheduler.ForgetDatabase(loading.Database);
                 break;
             case JobsLoaded loaded:
-                if (loaded.ExpectedJobs > 0)
-                {
-                    _scheduler.Reserve(loaded.Database, loaded.ExpectedJobs);
-                }
-
                 // One call per slice: the row loop runs inside the scheduler, not through its interface a million times.
                 _scheduler.Load(loaded.Database, CollectionsMarshal.AsSpan(loaded.Jobs));
                 break;

@@ -20,12 +20,8 @@ internal sealed record LeaseStarted(string Database, long Epoch) : RunnerSignal(
 /// </summary>
 internal sealed record DatabaseLoading(string Database, long Epoch) : RunnerSignal(Database, Epoch);
 
-/// <summary>
-/// One slice of a full read; the loop returns <paramref name="Credits"/> once it has applied (or dropped) it. The first
-/// slice carries the planner's estimate of the whole read in <paramref name="ExpectedJobs"/> (0: none), so the scheduler
-/// sizes the database's uuid map once.
-/// </summary>
-internal sealed record JobsLoaded(string Database, long Epoch, List<LoadedJob> Jobs, SliceCredits? Credits = null, int ExpectedJobs = 0) : RunnerSignal(Database, Epoch);
+/// <summary>One slice of a full read; the loop returns <paramref name="Credits"/> once it has applied (or dropped) it.</summary>
+internal sealed record JobsLoaded(string Database, long Epoch, List<LoadedJob> Jobs, SliceCredits? Credits = null) : RunnerSignal(Database, Epoch);
 
 /// <summary>Re-read rows; <paramref name="Gone"/> are uuids without a row the scheduler can hold any more.</summary>
 internal sealed record JobsChanged(string Database, long Epoch, List<JobFacts> Facts, IReadOnlyCollection<string> Gone) : RunnerSignal(Database, Epoch);

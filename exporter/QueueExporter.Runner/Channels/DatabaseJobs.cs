@@ -17,10 +17,6 @@ internal sealed class DatabaseJobs
 {
     private const int MinimumSlots = 16;
 
-    // A reservation is a guess from the planner's statistics, which can be stale: it never takes more than 16 MiB of
-    // slots at once (about a million jobs); a larger load grows past it by doubling, as without a guess.
-    private const int MaxReservedJobs = 1 << 20;
-
     private ScheduledJob?[] _slots = new ScheduledJob?[MinimumSlots];
     private int _count;
     private Dictionary<string, TextKeyedJob>? _byText;
@@ -28,9 +24,6 @@ internal sealed class DatabaseJobs
     public DatabaseJobs(int index) => Index = index;
 
     public int Index { get; }
-
-    /// <summary>Slots in the table now, for tests of its sizing.</summary>
-    internal int SlotCount => _slots.Length;
 
     public ScheduledJob? Find(string uuid) =>
         TryParseCanonical(uuid, out var guid) ? Find(guid, null) : Find(Guid.Empty, uuid);
@@ -96,25 +89,6 @@ internal sealed class DatabaseJobs
         Place(_slots, job);
         _count++;
         return job;
-    }
-
-    /// <summary>
-    /// Sizes the table for about <paramref name="jobs"/> jobs at once, instead of the doublings that would get there
-    /// (each rehashes every job, and each old array is left to a full collection). A later delete shrinks it as usual.
-    /// </summary>
-    public void Reserve(int jobs)
-    {
-        var slots = _slots.Length;
-        var wanted = Math.Min(jobs, MaxReservedJobs) * 10L;
-        while (slots * 7L < wanted)
-        {
-            slots *= 2;
-        }
-
-        if (slots > _slots.Length)
-        {
-            Resize(slots);
-        }
     }
 
     public void Delete(ScheduledJob job)

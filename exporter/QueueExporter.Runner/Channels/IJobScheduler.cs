@@ -16,9 +16,6 @@ public interface IJobScheduler
     /// <summary>Records one slice of a full load of <paramref name="database"/>: each row as <see cref="Upsert"/> would.</summary>
     void Load(string database, ReadOnlySpan<LoadedJob> jobs);
 
-    /// <summary>Makes room for about <paramref name="jobs"/> jobs of a database ahead of a load (a bounded hint; it grows as needed).</summary>
-    void Reserve(string database, int jobs);
-
     /// <summary>Forgets a job; false when it was unknown.</summary>
     bool Remove(string database, string uuid);
 

@@ -72,9 +72,6 @@ public sealed class JobScheduler : IJobScheduler
         }
     }
 
-    /// <summary>Makes room for about <paramref name="jobs"/> jobs of a database ahead of a load (a bounded hint; it grows as needed).</summary>
-    public void Reserve(string database, int jobs) => DatabaseFor(database).Reserve(jobs);
-
     // The one place a row's facts change what is held: Upsert and Load differ only in how the row arrives.
     private void Apply(
         DatabaseJobs database, Guid uuid, string? uuidText, string state, string? channel, int priority, long createdTicks, int id, long etaTicks, long now)

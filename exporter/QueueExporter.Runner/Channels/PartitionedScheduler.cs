@@ -46,8 +46,6 @@ public sealed class PartitionedScheduler : IJobScheduler
         JobCount += scheduler.JobCount - before;
     }
 
-    public void Reserve(string database, int jobs) => SchedulerFor(database).Reserve(database, jobs);
-
     public bool Remove(string database, string uuid)
     {
         if (!_schedulers.TryGetValue(_partitionOf(database), out var scheduler) || !scheduler.Remove(database, uuid))

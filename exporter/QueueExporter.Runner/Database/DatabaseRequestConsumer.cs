@@ -342,7 +342,7 @@ internal sealed class DatabaseRequestConsumer(
                 }
 
                 owner.ReportSkipped(slice.Skipped);
-                owner.Post(new JobsLoaded(owner.Database, epoch, slice.Jobs, owner._sliceCredits, slice.ExpectedJobs));
+                owner.Post(new JobsLoaded(owner.Database, epoch, slice.Jobs, owner._sliceCredits));
             }
         }
 

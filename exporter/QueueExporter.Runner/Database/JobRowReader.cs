@@ -32,17 +32,6 @@ internal static class JobRowReader
         extract(epoch FROM date_created)::float8, COALESCE(id::bigint, 0), extract(epoch FROM eta)::float8
         """;
 
-    // The planner's statistics for the states a load reads (pg_stats, no scan of the table): a guess, used only to
-    // size the scheduler's uuid map once instead of doubling it twenty times. 0 when the table was never analysed.
-    private const string EstimateSql = """
-        SELECT COALESCE(sum(f.freq) * max(c.reltuples), 0)::float8
-        FROM pg_catalog.pg_class c
-        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        JOIN pg_catalog.pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = 'state'
-        CROSS JOIN LATERAL unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS f(val, freq)
-        WHERE c.oid = 'queue_job'::regclass AND f.val IN ('pending', 'enqueued', 'started', 'failed')
-        """;
-
     // Running and failed jobs first: once the first pending job can be picked, every job holding capacity
     // (or stopping a sequential channel) is already known, so dispatching from the first slice is safe.
     private const string LoadHoldingSql = "SELECT " + LoadColumns + " FROM queue_job WHERE state IN ('enqueued', 'started', 'failed')";
@@ -66,34 +55,37 @@ internal static class JobRowReader
     /// <see cref="LoadSliceSize"/> (wait_dependencies rows are not read: nothing to schedule yet). Both reads
     /// run in one REPEATABLE READ transaction, so they see one snapshot, as the single statement before them
     /// did; the batch is one round trip, its rows arrive as PostgreSQL sends them. Nothing counts the rows
-    /// first (an exact count(*) read the whole table once more before the first row could be dispatched): the
-    /// first slice carries the planner's estimate instead, which the scheduler takes to size its uuid map.
+    /// first: an exact count(*) read the whole table once more before the first row could be dispatched,
+    /// and the scheduler's uuid map grows by doubling at 8 bytes a slot, so pre-sizing no longer pays.
     /// </summary>
     public static async Task LoadActiveAsync(NpgsqlConnection connection, string database, IJobLoadSink sink, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         await using var batch = new NpgsqlBatch(connection, transaction)
         {
-            BatchCommands = { new NpgsqlBatchCommand(EstimateSql), new NpgsqlBatchCommand(LoadHoldingSql), new NpgsqlBatchCommand(LoadPendingSql) },
+            BatchCommands = { new NpgsqlBatchCommand(LoadHoldingSql), new NpgsqlBatchCommand(LoadPendingSql) },
         };
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             await sink.StartAsync(cancellationToken);
-            var estimate = await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0) ? reader.GetDouble(0) : 0;
-            var slice = Slice((int)Math.Clamp(estimate, 0, int.MaxValue));
+            var slice = Slice();
             var uuidBuffer = new byte[CanonicalUuid.Length + 1];
 
             // The holding rows, then the pending ones, whose state needs no string of its own, a million times.
             foreach (var knownState in ResultStates)
             {
-                await reader.NextResultAsync(cancellationToken);
+                if (knownState is not null)
+                {
+                    await reader.NextResultAsync(cancellationToken);
+                }
+
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     ReadLoadedRow(reader, slice, uuidBuffer, knownState);
                     if (slice.Jobs.Count == LoadSliceSize)
                     {
                         await sink.AddAsync(slice, cancellationToken);
-                        slice = Slice(0);
+                        slice = Slice();
                     }
                 }
             }
@@ -127,7 +119,7 @@ internal static class JobRowReader
         return rows;
     }
 
-    private static LoadSlice Slice(int expectedJobs) => new(new List<LoadedJob>(LoadSliceSize), [], expectedJobs);
+    private static LoadSlice Slice() => new(new List<LoadedJob>(LoadSliceSize), []);
 
     private static void ReadLoadedRow(NpgsqlDataReader reader, LoadSlice slice, byte[] uuidBuffer, string? knownState)
     {

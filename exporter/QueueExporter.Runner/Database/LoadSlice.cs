@@ -5,5 +5,4 @@ namespace QueueExporter.Runner.Database;
 /// <summary>One slice of a full load: the rows the scheduler can use in their compact form, and the rows it cannot, with why.</summary>
 /// <param name="Jobs">Decoded rows (wait_dependencies rows are left out: nothing to schedule yet).</param>
 /// <param name="Skipped">Rows left out or clamped, each as (reason label, row id); never stops the read.</param>
-/// <param name="ExpectedJobs">On a load's first slice, the planner's estimate of its rows (0 when none); 0 on the others.</param>
-internal sealed record LoadSlice(List<LoadedJob> Jobs, List<(string Reason, long Id)> Skipped, int ExpectedJobs = 0);
+internal sealed record LoadSlice(List<LoadedJob> Jobs, List<(string Reason, long Id)> Skipped);

@@ -55,31 +55,6 @@ public class DatabaseJobsTests
     }
 
     [Fact]
-    public void A_reserved_table_takes_its_jobs_without_growing()
-    {
-        var jobs = new DatabaseJobs(0);
-        jobs.Reserve(10_000);
-        var reserved = jobs.SlotCount;
-        Assert.True(reserved * 7L >= 10_000 * 10L, $"{reserved} slots");
-        for (var i = 0; i < 10_000; i++)
-        {
-            jobs.GetOrAdd(Guid.NewGuid().ToString("D"), out _);
-        }
-
-        Assert.Equal(reserved, jobs.SlotCount);
-    }
-
-    [Fact]
-    public void A_reservation_is_capped_and_never_shrinks_the_table()
-    {
-        var jobs = new DatabaseJobs(0);
-        jobs.Reserve(int.MaxValue);
-        Assert.Equal(1 << 21, jobs.SlotCount);
-        jobs.Reserve(5);
-        Assert.Equal(1 << 21, jobs.SlotCount);
-    }
-
-    [Fact]
     public void A_drained_table_finds_nothing_and_fills_again()
     {
         var random = new Random(9);
