@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using QueueExporter.Runner.Channels;
@@ -156,11 +157,8 @@ internal sealed class RunnerLoop
                 _scheduler.ForgetDatabase(loading.Database);
                 break;
             case JobsLoaded loaded:
-                foreach (var facts in loaded.Facts)
-                {
-                    _scheduler.Upsert(facts);
-                }
-
+                // One call per slice: the row loop runs inside the scheduler, not through its interface a million times.
+                _scheduler.Load(loaded.Database, CollectionsMarshal.AsSpan(loaded.Jobs));
                 break;
             case JobsChanged changed:
                 foreach (var facts in changed.Facts)

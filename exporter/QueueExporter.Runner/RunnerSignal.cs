@@ -21,7 +21,7 @@ internal sealed record LeaseStarted(string Database, long Epoch) : RunnerSignal(
 internal sealed record DatabaseLoading(string Database, long Epoch) : RunnerSignal(Database, Epoch);
 
 /// <summary>One slice of a full read; the loop returns <paramref name="Credits"/> once it has applied (or dropped) it.</summary>
-internal sealed record JobsLoaded(string Database, long Epoch, List<JobFacts> Facts, SliceCredits? Credits = null) : RunnerSignal(Database, Epoch);
+internal sealed record JobsLoaded(string Database, long Epoch, List<LoadedJob> Jobs, SliceCredits? Credits = null) : RunnerSignal(Database, Epoch);
 
 /// <summary>Re-read rows; <paramref name="Gone"/> are uuids without a row the scheduler can hold any more.</summary>
 internal sealed record JobsChanged(string Database, long Epoch, List<JobFacts> Facts, IReadOnlyCollection<string> Gone) : RunnerSignal(Database, Epoch);

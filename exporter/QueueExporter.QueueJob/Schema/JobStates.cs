@@ -31,5 +31,6 @@ public static class JobStates
     public static bool IsTerminal(string state) => state is Done or Cancelled or Failed;
 
     /// <summary>Whether the value is one of the known states.</summary>
-    public static bool IsKnown(string state) => All.Contains(state, StringComparer.Ordinal);
+    /// <remarks>A pattern, not a search of <see cref="All"/>: the runner asks it for every row of a load.</remarks>
+    public static bool IsKnown(string state) => state is WaitDependencies or Pending or Enqueued or Started or Done or Cancelled or Failed;
 }

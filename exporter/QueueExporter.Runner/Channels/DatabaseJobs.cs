@@ -25,35 +25,46 @@ internal sealed class DatabaseJobs
 
     public int Index { get; }
 
-    public ScheduledJob? Find(string uuid)
+    public ScheduledJob? Find(string uuid) =>
+        TryParseCanonical(uuid, out var guid) ? Find(guid, null) : Find(Guid.Empty, uuid);
+
+    /// <summary>The job keyed by <paramref name="uuid"/>, or by <paramref name="text"/> when that is set (not a canonical uuid).</summary>
+    public ScheduledJob? Find(Guid uuid, string? text)
     {
-        if (TryParseCanonical(uuid, out var guid))
+        if (text is not null)
         {
-            var slot = SlotOf(guid);
-            return slot >= 0 ? _slots[slot] : null;
+            return _byText?.GetValueOrDefault(text);
         }
 
-        return _byText?.GetValueOrDefault(uuid);
+        var slot = SlotOf(uuid);
+        return slot >= 0 ? _slots[slot] : null;
     }
 
-    /// <summary>The job for <paramref name="uuid"/>, created when missing: one parse and one probe on the load path.</summary>
-    public ScheduledJob GetOrAdd(string uuid, out bool added)
+    /// <summary>The job for <paramref name="uuid"/>, created when missing.</summary>
+    public ScheduledJob GetOrAdd(string uuid, out bool added) =>
+        TryParseCanonical(uuid, out var guid) ? GetOrAdd(guid, null, out added) : GetOrAdd(Guid.Empty, uuid, out added);
+
+    /// <summary>
+    /// The job keyed by <paramref name="uuid"/> (or by <paramref name="text"/> when that is set), created when
+    /// missing: one probe on the load path, no string and no parse for a canonical uuid.
+    /// </summary>
+    public ScheduledJob GetOrAdd(Guid uuid, string? text, out bool added)
     {
-        if (!TryParseCanonical(uuid, out var guid))
+        if (text is not null)
         {
             _byText ??= new Dictionary<string, TextKeyedJob>(StringComparer.Ordinal);
-            added = !_byText.TryGetValue(uuid, out var textJob);
+            added = !_byText.TryGetValue(text, out var textJob);
             if (added)
             {
-                textJob = new TextKeyedJob(Index, uuid);
-                _byText.Add(uuid, textJob);
+                textJob = new TextKeyedJob(Index, text);
+                _byText.Add(text, textJob);
             }
 
             return textJob!;
         }
 
         var mask = _slots.Length - 1;
-        for (var i = Home(guid, mask); ; i = (i + 1) & mask)
+        for (var i = Home(uuid, mask); ; i = (i + 1) & mask)
         {
             var existing = _slots[i];
             if (existing is null)
@@ -61,7 +72,7 @@ internal sealed class DatabaseJobs
                 break;
             }
 
-            if (existing.Uuid == guid)
+            if (existing.Uuid == uuid)
             {
                 added = false;
                 return existing;
@@ -69,7 +80,7 @@ internal sealed class DatabaseJobs
         }
 
         added = true;
-        var job = new ScheduledJob(Index, guid);
+        var job = new ScheduledJob(Index, uuid);
         if ((_count + 1) * 10L > _slots.Length * 7L)
         {
             Resize(_slots.Length * 2);
@@ -196,24 +207,6 @@ internal sealed class DatabaseJobs
         _slots = resized;
     }
 
-    // Only the exact lowercase 36-character form round-trips through Guid.ToString("D"); anything else keeps its text.
-    private static bool TryParseCanonical(string uuid, out Guid guid)
-    {
-        if (uuid.Length == 36 && Guid.TryParseExact(uuid, "D", out guid))
-        {
-            foreach (var ch in uuid)
-            {
-                if (ch is >= 'A' and <= 'F')
-                {
-                    guid = default;
-                    return false;
-                }
-            }
-
-            return true;
-        }
-
-        guid = default;
-        return false;
-    }
+    /// <summary>Whether <paramref name="uuid"/> is a canonical lowercase uuid (see <see cref="CanonicalUuid"/>).</summary>
+    public static bool TryParseCanonical(string uuid, out Guid guid) => CanonicalUuid.TryParse(uuid, out guid);
 }

@@ -13,6 +13,9 @@ public interface IJobScheduler
     /// <summary>Records the current facts of one row: adds, moves or forgets the job as its state says.</summary>
     void Upsert(in JobFacts facts);
 
+    /// <summary>Records one slice of a full load of <paramref name="database"/>: each row as <see cref="Upsert"/> would.</summary>
+    void Load(string database, ReadOnlySpan<LoadedJob> jobs);
+
     /// <summary>Forgets a job; false when it was unknown.</summary>
     bool Remove(string database, string uuid);
 

@@ -47,11 +47,37 @@ public sealed class JobScheduler : IJobScheduler
     /// <summary>Records the current facts of one row: adds, moves or forgets the job as its state says.</summary>
     public void Upsert(in JobFacts facts)
     {
+        var canonical = DatabaseJobs.TryParseCanonical(facts.Uuid, out var uuid);
+        Apply(
+            DatabaseFor(facts.Database),
+            uuid,
+            canonical ? null : facts.Uuid,
+            facts.State,
+            facts.Channel,
+            facts.Priority,
+            facts.DateCreated.UtcTicks,
+            facts.Id,
+            facts.Eta?.UtcTicks ?? 0,
+            _time.GetUtcNow().UtcTicks);
+    }
+
+    /// <summary>Records one slice of a full load, row by row as <see cref="Upsert"/> would, with one clock read for the slice.</summary>
+    public void Load(string database, ReadOnlySpan<LoadedJob> jobs)
+    {
         var now = _time.GetUtcNow().UtcTicks;
-        var database = DatabaseFor(facts.Database);
-        var etaTicks = facts.Eta?.UtcTicks ?? 0;
+        var held = DatabaseFor(database);
+        foreach (ref readonly var job in jobs)
+        {
+            Apply(held, job.Uuid, job.UuidText, job.State, job.Channel, job.Priority, job.CreatedTicks, job.Id, job.EtaTicks, now);
+        }
+    }
+
+    // The one place a row's facts change what is held: Upsert and Load differ only in how the row arrives.
+    private void Apply(
+        DatabaseJobs database, Guid uuid, string? uuidText, string state, string? channel, int priority, long createdTicks, int id, long etaTicks, long now)
+    {
         ScheduledJobState target;
-        switch (facts.State)
+        switch (state)
         {
             case JobStates.Pending:
                 target = etaTicks > now ? ScheduledJobState.WaitingForEta : ScheduledJobState.Ready;
@@ -63,20 +89,24 @@ public sealed class JobScheduler : IJobScheduler
                 target = ScheduledJobState.Failed;
                 break;
             default:
-                Remove(facts.Database, facts.Uuid);
+                if (database.Find(uuid, uuidText) is { } gone)
+                {
+                    Forget(database, gone);
+                }
+
                 return;
         }
 
-        var node = _tree.Resolve(facts.Channel, out var inSubchannel);
-        var job = database.GetOrAdd(facts.Uuid, out var added);
+        var node = _tree.Resolve(channel, out var inSubchannel);
+        var job = database.GetOrAdd(uuid, uuidText, out var added);
         if (added)
         {
             JobCount++;
         }
         else
         {
-            var sameKey = job.Node == node && job.InSubchannel == inSubchannel && job.Priority == facts.Priority && job.Id == facts.Id
-                && job.CreatedTicks == facts.DateCreated.UtcTicks && job.EtaTicks == etaTicks;
+            var sameKey = job.Node == node && job.InSubchannel == inSubchannel && job.Priority == priority && job.Id == id
+                && job.CreatedTicks == createdTicks && job.EtaTicks == etaTicks;
             if (sameKey && job.State == target)
             {
                 return;
@@ -87,9 +117,9 @@ public sealed class JobScheduler : IJobScheduler
 
         job.Node = node;
         job.InSubchannel = inSubchannel;
-        job.Priority = facts.Priority;
-        job.Id = facts.Id;
-        job.CreatedTicks = facts.DateCreated.UtcTicks;
+        job.Priority = priority;
+        job.Id = id;
+        job.CreatedTicks = createdTicks;
         job.EtaTicks = etaTicks;
         job.SeenTicks = now;
         Attach(job, target);
@@ -103,10 +133,15 @@ public sealed class JobScheduler : IJobScheduler
             return false;
         }
 
+        Forget(jobs, job);
+        return true;
+    }
+
+    private void Forget(DatabaseJobs jobs, ScheduledJob job)
+    {
         Detach(job);
         jobs.Delete(job);
         JobCount--;
-        return true;
     }
 
     /// <summary>Forgets every job of a database (before a full reload, or when it is no longer ours).</summary>
@@ -119,9 +154,7 @@ public sealed class JobScheduler : IJobScheduler
 
         foreach (var job in jobs.All().ToList())
         {
-            Detach(job);
-            jobs.Delete(job);
-            JobCount--;
+            Forget(jobs, job);
         }
     }
 

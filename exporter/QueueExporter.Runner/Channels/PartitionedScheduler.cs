@@ -38,6 +38,14 @@ public sealed class PartitionedScheduler : IJobScheduler
         JobCount += scheduler.JobCount - before;
     }
 
+    public void Load(string database, ReadOnlySpan<LoadedJob> jobs)
+    {
+        var scheduler = SchedulerFor(database);
+        var before = scheduler.JobCount;
+        scheduler.Load(database, jobs);
+        JobCount += scheduler.JobCount - before;
+    }
+
     public bool Remove(string database, string uuid)
     {
         if (!_schedulers.TryGetValue(_partitionOf(database), out var scheduler) || !scheduler.Remove(database, uuid))

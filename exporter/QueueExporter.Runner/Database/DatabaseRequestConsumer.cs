@@ -330,7 +330,7 @@ internal sealed class DatabaseRequestConsumer(
             return ValueTask.CompletedTask;
         }
 
-        public async ValueTask AddAsync(JobRows slice, CancellationToken cancellationToken)
+        public async ValueTask AddAsync(LoadSlice slice, CancellationToken cancellationToken)
         {
             await owner._sliceCredits.TakeAsync(cancellationToken);
             lock (_lock)
@@ -341,8 +341,8 @@ internal sealed class DatabaseRequestConsumer(
                     ThrowIfAbandoned();
                 }
 
-                owner.ReportSkipped(slice);
-                owner.Post(new JobsLoaded(owner.Database, epoch, slice.Facts, owner._sliceCredits));
+                owner.ReportSkipped(slice.Skipped);
+                owner.Post(new JobsLoaded(owner.Database, epoch, slice.Jobs, owner._sliceCredits));
             }
         }
 
@@ -360,9 +360,11 @@ internal sealed class DatabaseRequestConsumer(
 
     private void Post(RunnerSignal signal) => loop.TryWrite(signal);
 
-    private void ReportSkipped(JobRows rows)
+    private void ReportSkipped(JobRows rows) => ReportSkipped(rows.Skipped);
+
+    private void ReportSkipped(List<(string Reason, long Id)> skipped)
     {
-        foreach (var (reason, id) in rows.Skipped)
+        foreach (var (reason, id) in skipped)
         {
             if (_reportedRows.Count < MaxReportedRows && _reportedRows.Add((reason, id)))
             {

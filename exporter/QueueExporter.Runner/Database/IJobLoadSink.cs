@@ -13,5 +13,5 @@ internal interface IJobLoadSink
     ValueTask StartAsync(CancellationToken cancellationToken);
 
     /// <summary>The next rows of the read; waits while the runner loop has too many slices still to apply.</summary>
-    ValueTask AddAsync(JobRows slice, CancellationToken cancellationToken);
+    ValueTask AddAsync(LoadSlice slice, CancellationToken cancellationToken);
 }

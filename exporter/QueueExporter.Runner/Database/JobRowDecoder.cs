@@ -26,50 +26,72 @@ internal static class JobRowDecoder
     {
         facts = default;
         clamped = false;
+        if ((CheckUuidText(uuid) ?? CheckState(state)) is { } reason)
+        {
+            return reason;
+        }
+
+        // A missing creation date sorts first, as the row reader always did; a missing eta means none.
+        var created = createdEpoch is { } c ? ToTicks(c, ref clamped) : DateTimeOffset.MinValue.UtcTicks;
+        DateTimeOffset? eta = etaEpoch is { } e ? new DateTimeOffset(ToTicks(e, ref clamped), TimeSpan.Zero) : null;
+        facts = new JobFacts(database, uuid!, state!, channel, priority, new DateTimeOffset(created, TimeSpan.Zero), id, eta);
+        return null;
+    }
+
+    /// <summary>
+    /// Decodes one row of a full load, where the reader has parsed a canonical uuid into <paramref name="uuid"/> (no
+    /// string) and kept any other as <paramref name="uuidText"/>; the same checks and clamps as <see cref="TryDecode"/>.
+    /// </summary>
+    /// <returns>Null when the row was decoded (perhaps with clamped timestamps), else a reason label.</returns>
+    public static string? TryDecodeLoaded(
+        Guid? uuid, string? uuidText, string? state, string? channel, int priority, double? createdEpoch, int id, double? etaEpoch,
+        out LoadedJob job, out bool clamped)
+    {
+        job = default;
+        clamped = false;
+        if (((uuid is null ? CheckUuidText(uuidText) : null) ?? CheckState(state)) is { } reason)
+        {
+            return reason;
+        }
+
+        // A text is keyed as the re-read of its notification keys it (that parses the text), whoever made it text.
+        var key = uuid ?? (DatabaseJobs.TryParseCanonical(uuidText!, out var parsed) ? parsed : (Guid?)null);
+        var created = createdEpoch is { } c ? ToTicks(c, ref clamped) : DateTimeOffset.MinValue.UtcTicks;
+        var eta = etaEpoch is { } e ? ToTicks(e, ref clamped) : 0;
+        job = new LoadedJob(key ?? Guid.Empty, key is null ? uuidText : null, state!, channel, priority, created, id, eta);
+        return null;
+    }
+
+    private static string? CheckUuidText(string? uuid)
+    {
         if (string.IsNullOrEmpty(uuid))
         {
             return SkipReasons.NullUuid;
         }
 
-        if (uuid.Length > MaxUuidLength || uuid.AsSpan().ContainsAnyInRange('\0', '\u001f'))
-        {
-            return SkipReasons.BadUuid;
-        }
-
-        if (state is null)
-        {
-            return SkipReasons.NullState;
-        }
-
-        if (!JobStates.IsKnown(state))
-        {
-            return SkipReasons.UnknownState;
-        }
-
-        // A missing creation date sorts first, as the row reader always did; a missing eta means none.
-        var created = createdEpoch is { } c ? ToMoment(c, ref clamped) : DateTimeOffset.MinValue;
-        DateTimeOffset? eta = etaEpoch is { } e ? ToMoment(e, ref clamped) : null;
-        facts = new JobFacts(database, uuid, state, channel, priority, created, id, eta);
-        return null;
+        return uuid.Length > MaxUuidLength || uuid.AsSpan().ContainsAnyInRange('\0', '\u001f') ? SkipReasons.BadUuid : null;
     }
 
-    private static DateTimeOffset ToMoment(double epochSeconds, ref bool clamped)
+    private static string? CheckState(string? state) =>
+        state is null ? SkipReasons.NullState : !JobStates.IsKnown(state) ? SkipReasons.UnknownState : null;
+
+    private static long ToTicks(double epochSeconds, ref bool clamped)
     {
         if (double.IsNaN(epochSeconds) || epochSeconds < MinEpochSeconds)
         {
             clamped = true;
-            return DateTimeOffset.MinValue;
+            return DateTimeOffset.MinValue.UtcTicks;
         }
 
         if (epochSeconds > MaxEpochSeconds)
         {
             clamped = true;
-            return DateTimeOffset.MaxValue;
+            return DateTimeOffset.MaxValue.UtcTicks;
         }
 
         // Microseconds are PostgreSQL's resolution; rounding there keeps equal timestamps equal (a float8 holds
         // today's epoch to well under a microsecond; only dates centuries away lose digits, and they only sort).
         var ticks = DateTimeOffset.UnixEpoch.UtcTicks + ((long)Math.Round(epochSeconds * 1_000_000) * 10);
-        return new DateTimeOffset(Math.Clamp(ticks, DateTimeOffset.MinValue.UtcTicks, DateTimeOffset.MaxValue.UtcTicks), TimeSpan.Zero);
+        return Math.Clamp(ticks, DateTimeOffset.MinValue.UtcTicks, DateTimeOffset.MaxValue.UtcTicks);
     }
 }

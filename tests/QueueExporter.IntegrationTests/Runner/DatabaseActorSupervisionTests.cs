@@ -69,7 +69,7 @@ public class DatabaseActorSupervisionTests
         Assert.Equal(new DatabaseLoading(db.Name, second.Epoch), seen[3]);
         var loaded = Assert.IsType<JobsLoaded>(seen[4]);
         Assert.Equal(second.Epoch, loaded.Epoch);
-        Assert.Equal([job], loaded.Facts.Select(f => f.Uuid));
+        Assert.Equal([job], loaded.Jobs.Select(j => j.UuidString));
         using var text = new MemoryStream();
         await registry.CollectAndExportAsTextAsync(text);
         Assert.Contains($"queue_runner_database_restarts_total{{server=\"{db.ServerLabel}\",database=\"{db.Name}\"}} 1", System.Text.Encoding.UTF8.GetString(text.ToArray()), StringComparison.Ordinal);

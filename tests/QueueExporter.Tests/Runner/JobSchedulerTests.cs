@@ -6,6 +6,28 @@ namespace QueueExporter.Tests.Runner;
 public class JobSchedulerTests
 {
     [Fact]
+    public void A_loaded_job_is_the_job_its_notifications_name_by_text()
+    {
+        var s = new SchedulerFixture("root:1");
+        var uuid = Guid.NewGuid().ToString("D");
+        var upper = Guid.NewGuid().ToString("D").ToUpperInvariant();
+        s.Scheduler.Load(SchedulerFixture.Db, [
+            LoadedJobs.Of(new JobFacts(SchedulerFixture.Db, uuid, "pending", "root", 10, SchedulerFixture.At(0), 1, null)),
+            LoadedJobs.Of(new JobFacts(SchedulerFixture.Db, upper, "pending", "root", 10, SchedulerFixture.At(1), 2, null))]);
+
+        // The re-read of a notification names the job by its text: the same job moves, none is added.
+        s.Notify("root", uuid, 1, 10, "started");
+        Assert.Equal(2, s.Scheduler.JobCount);
+        Assert.True(s.Scheduler.IsRunning(SchedulerFixture.Db, uuid));
+        Assert.Empty(s.RunAt(0));
+
+        s.Notify("root", uuid, 1, 10, "done");
+        Assert.Equal([upper], s.RunAt(0));
+        Assert.True(s.Scheduler.Remove(SchedulerFixture.Db, upper));
+        Assert.Equal(0, s.Scheduler.JobCount);
+    }
+
+    [Fact]
     public void Root_defaults_to_capacity_one_when_only_subchannels_are_configured()
     {
         var s = new SchedulerFixture("mail:3");

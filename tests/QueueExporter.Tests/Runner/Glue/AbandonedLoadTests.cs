@@ -37,7 +37,7 @@ public class AbandonedLoadTests
         inbox.Writer.Complete();
 
         await consumer.ConsumeAsync(listener, () => lease, CancellationToken.None);
-        var late = store.Sink!.AddAsync(new JobRows([Fact("late")], []), CancellationToken.None);
+        var late = store.Sink!.AddAsync(new LoadSlice([LoadedJobs.Of(Fact("late"))], []), CancellationToken.None);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await late);
         loop.Writer.Complete();
@@ -49,7 +49,7 @@ public class AbandonedLoadTests
 
         Assert.Equal(3, signals.Count);
         Assert.Equal(new DatabaseLoading(Db, 3), signals[0]);
-        Assert.Equal(["first"], Assert.IsType<JobsLoaded>(signals[1]).Facts.Select(f => f.Uuid));
+        Assert.Equal(["first"], Assert.IsType<JobsLoaded>(signals[1]).Jobs.Select(j => j.UuidString));
         Assert.Equal(new DatabaseLoading(Db, 3), signals[2]);
     }
 
@@ -64,7 +64,7 @@ public class AbandonedLoadTests
         {
             Sink = sink;
             await sink.StartAsync(cancellationToken);
-            await sink.AddAsync(new JobRows([Fact("first")], []), cancellationToken);
+            await sink.AddAsync(new LoadSlice([LoadedJobs.Of(Fact("first"))], []), cancellationToken);
             throw new TimeoutException("the read stopped answering");
         }
 

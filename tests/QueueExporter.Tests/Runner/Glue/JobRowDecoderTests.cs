@@ -67,4 +67,46 @@ public class JobRowDecoderTests
         Assert.Equal(DateTimeOffset.MinValue, facts.DateCreated);
         Assert.Null(facts.Eta);
     }
+
+    [Fact]
+    public void A_loaded_row_with_a_guid_keeps_it_and_carries_no_text()
+    {
+        var uuid = Guid.NewGuid();
+        Assert.Null(JobRowDecoder.TryDecodeLoaded(uuid, null, "pending", "root.a", 5, 1_767_225_600.123456, 7, 1_767_225_601, out var job, out var clamped));
+        Assert.False(clamped);
+        Assert.Equal((uuid, (string?)null, "pending", "root.a", 5, 7), (job.Uuid, job.UuidText, job.State, job.Channel, job.Priority, job.Id));
+        Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(1_234_560).UtcTicks, job.CreatedTicks);
+        Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 0, 1, TimeSpan.Zero).UtcTicks, job.EtaTicks);
+    }
+
+    [Fact]
+    public void A_loaded_row_keyed_by_text_keeps_its_text_unless_the_text_is_canonical()
+    {
+        var uuid = Guid.NewGuid();
+        var upper = uuid.ToString("D").ToUpperInvariant();
+        Assert.Null(JobRowDecoder.TryDecodeLoaded(null, upper, "pending", null, 10, 0, 1, null, out var kept, out _));
+        Assert.Equal((Guid.Empty, upper), (kept.Uuid, kept.UuidText));
+
+        // The runner, not the server's test, decides what is canonical: the re-read of a notification parses the same way.
+        Assert.Null(JobRowDecoder.TryDecodeLoaded(null, uuid.ToString("D"), "pending", null, 10, 0, 1, null, out var parsed, out _));
+        Assert.Equal((uuid, (string?)null), (parsed.Uuid, parsed.UuidText));
+    }
+
+    [Fact]
+    public void A_loaded_row_is_skipped_or_clamped_as_a_re_read_one_is()
+    {
+        static string? Loaded(Guid? uuid = null, string? text = "u1", string? state = "pending", double? created = 0, double? eta = null) =>
+            JobRowDecoder.TryDecodeLoaded(uuid, text, state, "root", 10, created, 1, eta, out _, out _);
+
+        Assert.Equal(SkipReasons.NullUuid, Loaded(text: null));
+        Assert.Equal(SkipReasons.NullUuid, Loaded(text: ""));
+        Assert.Equal(SkipReasons.BadUuid, Loaded(text: new string('x', JobRowDecoder.MaxUuidLength + 1)));
+        Assert.Equal(SkipReasons.BadUuid, Loaded(text: "a\nb"));
+        Assert.Equal(SkipReasons.NullState, Loaded(Guid.NewGuid(), null, state: null));
+        Assert.Equal(SkipReasons.UnknownState, Loaded(state: "exploded"));
+
+        Assert.Null(JobRowDecoder.TryDecodeLoaded(Guid.NewGuid(), null, "pending", null, 10, double.NaN, 1, double.PositiveInfinity, out var job, out var clamped));
+        Assert.True(clamped);
+        Assert.Equal((DateTimeOffset.MinValue.UtcTicks, DateTimeOffset.MaxValue.UtcTicks), (job.CreatedTicks, job.EtaTicks));
+    }
 }

@@ -46,7 +46,7 @@ public class LoadWarmUpTests
 
         Assert.Equal(2, signals.Count);
         Assert.Equal(new DatabaseLoading(Db, 3), signals[0]);
-        Assert.Equal(["first"], Assert.IsType<JobsLoaded>(signals[1]).Facts.Select(f => f.Uuid));
+        Assert.Equal(["first"], Assert.IsType<JobsLoaded>(signals[1]).Jobs.Select(j => j.UuidString));
     }
 
     private static async Task<List<RunnerSignal>> ConsumeOneLoadAsync(WarmUpStore store)
@@ -86,7 +86,7 @@ public class LoadWarmUpTests
         {
             await sink.StartAsync(cancellationToken);
             await WarmedUp.Task.WaitAsync(Patience, cancellationToken);
-            await sink.AddAsync(new JobRows([new JobFacts(Db, "first", "pending", "root", 10, DateTimeOffset.UnixEpoch, 1, null)], []), cancellationToken);
+            await sink.AddAsync(new LoadSlice([LoadedJobs.Of(new JobFacts(Db, "first", "pending", "root", 10, DateTimeOffset.UnixEpoch, 1, null))], []), cancellationToken);
         }
 
         public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) => Task.FromResult(JobRows.Empty());

@@ -30,7 +30,7 @@ public class RunnerLoopLeaseTests
     private void Load(long epoch, params JobFacts[] facts)
     {
         _loop.Apply(new DatabaseLoading(Db, epoch));
-        _loop.Apply(new JobsLoaded(Db, epoch, [.. facts]));
+        _loop.Apply(new JobsLoaded(Db, epoch, [.. facts.Select(LoadedJobs.Of)]));
     }
 
     [Fact]
@@ -107,11 +107,11 @@ public class RunnerLoopLeaseTests
     {
         _loop.Apply(new LeaseStarted(Db, 1));
         _loop.Apply(new DatabaseLoading(Db, 1));
-        _loop.Apply(new JobsLoaded(Db, 1, [Fact("first")]));
+        _loop.Apply(new JobsLoaded(Db, 1, [LoadedJobs.Of(Fact("first"))]));
 
         Assert.Equal(["first"], _scheduler.TakeRunnable().Select(j => j.Uuid));
 
-        _loop.Apply(new JobsLoaded(Db, 1, [Fact("second"), Fact("third")]));
+        _loop.Apply(new JobsLoaded(Db, 1, [LoadedJobs.Of(Fact("second")), LoadedJobs.Of(Fact("third"))]));
         Assert.Equal(3, _scheduler.JobCount);
     }
 
@@ -122,10 +122,10 @@ public class RunnerLoopLeaseTests
         _loop.Apply(new LeaseStarted(Db, 2));
 
         await credits.TakeAsync(CancellationToken.None);
-        _loop.Apply(new JobsLoaded(Db, 1, [Fact("stale")], credits));
+        _loop.Apply(new JobsLoaded(Db, 1, [LoadedJobs.Of(Fact("stale"))], credits));
         Assert.True(credits.TakeAsync(CancellationToken.None).IsCompletedSuccessfully, "a dropped slice gave its credit back");
 
-        _loop.Apply(new JobsLoaded(Db, 2, [Fact("fresh")], credits));
+        _loop.Apply(new JobsLoaded(Db, 2, [LoadedJobs.Of(Fact("fresh"))], credits));
         Assert.True(credits.TakeAsync(CancellationToken.None).IsCompletedSuccessfully, "an applied slice gave its credit back");
         Assert.Equal(1, _scheduler.JobCount);
     }
