@@ -143,7 +143,10 @@ public sealed class JobRunner
         using var loopStop = new CancellationTokenSource();
         using var actorsStop = new CancellationTokenSource(); // cancelled only after in-flight calls drained
         using var budget = new ConnectionBudget(_options.MaxConnections);
-        using var workers = new WorkerClients(_options);
+        using var workers = new WorkerClients(_options, _time);
+
+        // The workers' first connection opens while the databases connect and load, not behind the first dispatch.
+        var workersWarm = workers.WarmUpAsync(_logger, actorsStop.Token);
         var dispatcher = new Dispatcher(
             db => _databases.TryGetValue(db, out var served) ? served.Actor : null,
             db => _addresses[db],
@@ -217,6 +220,7 @@ public sealed class JobRunner
         }
 
         await fleetTask;
+        await workersWarm;
         RunnerLog.Stopped(_logger);
     }
 
