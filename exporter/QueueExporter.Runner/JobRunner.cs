@@ -146,7 +146,7 @@ public sealed class JobRunner
         using var workers = new WorkerClients(_options, _time);
 
         // The workers' first connection opens while the databases connect and load, not behind the first dispatch.
-        var workersWarm = workers.WarmUpAsync(_logger, actorsStop.Token);
+        var workersWarm = Task.Run(() => workers.WarmUpAsync(_logger, actorsStop.Token), CancellationToken.None);
         var dispatcher = new Dispatcher(
             db => _databases.TryGetValue(db, out var served) ? served.Actor : null,
             db => _addresses[db],

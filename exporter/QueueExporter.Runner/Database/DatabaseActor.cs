@@ -186,7 +186,8 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
     private async Task RunSessionAsync(CancellationTokenSource session, bool warmUp)
     {
         var token = session.Token;
-        var warming = warmUp ? WarmUpAsync(token) : Task.CompletedTask;
+        // On a thread of its own: the synchronous start of two connection opens must not run ahead of the listening session's.
+        var warming = warmUp ? Task.Run(() => WarmUpAsync(token), CancellationToken.None) : Task.CompletedTask;
         var listener = new QueueJobListener(
             new QueueJobListenerOptions
             {
