@@ -143,7 +143,10 @@ public sealed class JobRunner
         using var loopStop = new CancellationTokenSource();
         using var actorsStop = new CancellationTokenSource(); // cancelled only after in-flight calls drained
         using var budget = new ConnectionBudget(_options.MaxConnections);
-        using var workers = new WorkerClients(_options);
+        using var workers = new WorkerClients(_options, _time);
+
+        // The workers' first connection opens while the databases connect and load, not behind the first dispatch.
+        var workersWarm = Task.Run(() => workers.WarmUpAsync(_logger, actorsStop.Token), CancellationToken.None);
         var dispatcher = new Dispatcher(
             db => _databases.TryGetValue(db, out var served) ? served.Actor : null,
             db => _addresses[db],
@@ -217,6 +220,7 @@ public sealed class JobRunner
         }
 
         await fleetTask;
+        await workersWarm;
         RunnerLog.Stopped(_logger);
     }
 
@@ -234,6 +238,9 @@ public sealed class JobRunner
             _metrics,
             _time,
             _loggers.CreateLogger<DatabaseActor>());
+        // The first database served at start opens its pool while its session connects: the JIT and the connection are
+        // then ready when the load begins. Only the first, so a start with many databases opens no connection more.
+        actor.WarmsUpAtStart = !_startedEveryDatabase && _databases.IsEmpty;
         var actorStop = CancellationTokenSource.CreateLinkedTokenSource(control.ActorsStop);
         var served = new ServedDatabase(actor, actorStop, Task.Run(() => actor.RunAsync(actorStop.Token), CancellationToken.None));
         _databases[database] = served;

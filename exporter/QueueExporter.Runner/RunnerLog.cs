@@ -29,8 +29,11 @@ internal static partial class RunnerLog
     [LoggerMessage(Level = LogLevel.Information, Message = "asking Odoo to run job {Uuid} on db {Database}")]
     public static partial void AskingToRun(ILogger logger, string uuid, string database);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "db {Database}: opening the dispatch's pooled connection ahead of the load failed ({Reason}); the dispatch opens its own")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "db {Database}: opening a pooled connection ahead of its first use failed ({Reason}); that use opens its own")]
     public static partial void WarmUpFailed(ILogger logger, string database, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "opening a connection for {Url} ahead of the first runjob call failed ({Reason}); the call connects itself")]
+    public static partial void WorkerWarmUpFailed(ILogger logger, string url, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "graceful stop requested")]
     public static partial void StopRequested(ILogger logger);

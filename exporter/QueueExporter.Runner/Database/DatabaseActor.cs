@@ -90,6 +90,13 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
     /// <summary>Completes once the first attempt at the leader lock has been made (databases are locked in sorted order).</summary>
     public Task FirstAttempt => _firstAttempt.Task;
 
+    /// <summary>
+    /// Whether the first session opens its pooled connections beside the listening session's connect, diagnosis and
+    /// lock, so that the load and the first dispatch, if they come, start on open connections. Set for one database
+    /// of a starting runner.
+    /// </summary>
+    public bool WarmsUpAtStart { get; set; }
+
     /// <summary>Completes when this actor first leads the database.</summary>
     public Task FirstLease => _firstLease.Task;
 
@@ -139,13 +146,16 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
     public async Task RunAsync(CancellationToken stop)
     {
         var backoff = new ReconnectBackoff(TimeSpan.FromSeconds(1), _options.MaxRestartDelay);
+        var warmUp = WarmsUpAtStart;
         while (!stop.IsCancellationRequested)
         {
             using var session = CancellationTokenSource.CreateLinkedTokenSource(stop);
             Volatile.Write(ref _session, session);
             try
             {
-                await RunSessionAsync(session);
+                var warmThisSession = warmUp;
+                warmUp = false;
+                await RunSessionAsync(session, warmThisSession);
             }
             catch (OperationCanceledException) when (session.IsCancellationRequested)
             {
@@ -173,9 +183,11 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
 
     public ValueTask DisposeAsync() => _store.DisposeAsync();
 
-    private async Task RunSessionAsync(CancellationTokenSource session)
+    private async Task RunSessionAsync(CancellationTokenSource session, bool warmUp)
     {
         var token = session.Token;
+        // On a thread of its own: the synchronous start of two connection opens must not run ahead of the listening session's.
+        var warming = warmUp ? Task.Run(() => WarmUpAsync(token), CancellationToken.None) : Task.CompletedTask;
         var listener = new QueueJobListener(
             new QueueJobListenerOptions
             {
@@ -202,6 +214,25 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
             await listening;
             await pump;
             await maintenance;
+            await warming;
+        }
+    }
+
+    /// <summary>
+    /// Opens two pooled connections and gives them back: the load holds one for its whole read, the first dispatch
+    /// takes the other. A failure changes nothing (each connects itself), so it is only logged at debug.
+    /// </summary>
+    private async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.WhenAll(_store.WarmUpAsync(cancellationToken), _store.WarmUpAsync(cancellationToken));
+        }
+#pragma warning disable CA1031 // Best effort by design: the load opens its own connection and reports its own failure.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            RunnerLog.WarmUpFailed(_logger, _database, ex.Message);
         }
     }
 

@@ -18,8 +18,9 @@ internal interface IRunnerStore : IAsyncDisposable
     Task LoadActiveAsync(NpgsqlConnection? session, IJobLoadSink sink, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Opens one pooled connection and gives it back to the pool, while a load holds another: the first dispatch's
-    /// enqueue UPDATE then finds a connection already open instead of connecting behind the first rows.
+    /// Opens one pooled connection, plans the enqueue UPDATE on it without running it, and gives it back to the pool,
+    /// while a load holds another: the first dispatch's enqueue UPDATE then finds a connection already open (and the
+    /// server's and client's first-use costs paid) instead of paying them behind the first rows.
     /// Nothing depends on it: a store without a pool does nothing.
     /// </summary>
     Task WarmUpAsync(CancellationToken cancellationToken) => Task.CompletedTask;

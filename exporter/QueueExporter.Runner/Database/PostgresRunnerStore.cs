@@ -57,6 +57,7 @@ internal sealed class PostgresRunnerStore : IRunnerStore
             async () =>
             {
                 await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+                await JobStateWriter.PlanEnqueueAsync(connection, cancellationToken);
                 return true;
             },
             cancellationToken);

@@ -38,6 +38,32 @@ internal static class JobStateWriter
         return moved;
     }
 
+    /// <summary>
+    /// Plans the enqueue batch on <paramref name="connection"/> without running it (EXPLAIN: nothing is locked, written
+    /// or notified): the first dispatch then finds the server's caches for the table, its indexes and the fence filled,
+    /// and the client's code for these parameter types compiled. The lease is a placeholder; no row is read.
+    /// </summary>
+    public static async Task PlanEnqueueAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands = { new NpgsqlBatchCommand("EXPLAIN " + LeaseFence.Barrier), new NpgsqlBatchCommand("EXPLAIN " + MarkEnqueuedSql) },
+        };
+        var command = batch.BatchCommands[1];
+        command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.Timestamp) { TypedValue = DbTime.ToDb(DateTimeOffset.UnixEpoch) });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("uuids", NpgsqlDbType.Array | NpgsqlDbType.Varchar) { TypedValue = [] });
+        LeaseFence.AddParameters(command.Parameters, new Lease(string.Empty, 0, 0, 0));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        do
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                _ = reader.GetString(0);
+            }
+        }
+        while (await reader.NextResultAsync(cancellationToken));
+    }
+
     /// <summary>Puts a job the worker never received back to pending, if nobody has moved it since.</summary>
     public static async Task<bool> ResetToPendingAsync(NpgsqlConnection connection, Lease lease, string uuid, CancellationToken cancellationToken)
     {

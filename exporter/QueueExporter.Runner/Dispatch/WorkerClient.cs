@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 
 namespace QueueExporter.Runner.Dispatch;
@@ -13,6 +15,10 @@ namespace QueueExporter.Runner.Dispatch;
 /// it" and leave the job enqueued until the dead-job rescue. The handler's own limit is the same number,
 /// so it never queues a request itself. Per call nothing is allocated for the timeout: its
 /// cancellation source is reused once reset.
+/// </para>
+/// <para>
+/// <see cref="WarmUpAsync"/> opens the first call's TCP connection ahead of it (<see cref="WarmConnection"/>): at
+/// start the runner's first dispatch otherwise waits for name resolution and a handshake after its enqueue UPDATE.
 /// </para>
 /// </summary>
 internal sealed class WorkerClient : IDisposable
@@ -30,10 +36,14 @@ internal sealed class WorkerClient : IDisposable
     // Never disposed: only its wait handle would need it, and that is never asked for.
     private readonly SemaphoreSlim _connections = new(MaxConnections, MaxConnections);
     private readonly System.Collections.Concurrent.ConcurrentQueue<CancellationTokenSource> _timeouts = new();
+    private readonly DnsEndPoint _worker;
+    private readonly WarmConnection _warm;
 
-    public WorkerClient(Uri workerUrl, string? user, string? password, TimeSpan timeout)
+    public WorkerClient(Uri workerUrl, string? user, string? password, TimeSpan timeout, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(workerUrl);
+        _worker = new DnsEndPoint(workerUrl.IdnHost, workerUrl.Port);
+        _warm = new WarmConnection(time ?? TimeProvider.System);
         _runJobBase = new UriBuilder(workerUrl)
         {
             Path = workerUrl.AbsolutePath.TrimEnd('/') + "/queue_job/runjob",
@@ -48,6 +58,7 @@ internal sealed class WorkerClient : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             ConnectTimeout = timeout,
             MaxConnectionsPerServer = MaxConnections,
+            ConnectCallback = ConnectAsync,
         };
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         if (!string.IsNullOrEmpty(user))
@@ -57,9 +68,18 @@ internal sealed class WorkerClient : IDisposable
         }
     }
 
+    /// <summary>The runjob URL without its query; safe to log (no credentials in it).</summary>
+    public string RunJobBase => _runJobBase;
+
     /// <summary>The runjob URL with values escaped; safe to log (no credentials in it).</summary>
     public Uri RunJobUrl(string database, string uuid) =>
         new(string.Concat(_runJobBase, "?db=", Uri.EscapeDataString(database), "&job_uuid=", Uri.EscapeDataString(uuid)));
+
+    /// <summary>
+    /// Opens a connection to the workers for the next call to find (at most one, once, kept <see cref="WarmConnection.MaxAge"/>).
+    /// Never throws; null when it is open, else why not.
+    /// </summary>
+    public Task<string?> WarmUpAsync(CancellationToken cancellationToken) => _warm.OpenAsync(_worker, _timeout, cancellationToken);
 
     public async Task<(DispatchOutcome Outcome, Exception? Error)> RunJobAsync(Uri url)
     {
@@ -104,9 +124,31 @@ internal sealed class WorkerClient : IDisposable
     public void Dispose()
     {
         _client.Dispose();
+        _warm.Dispose();
         while (_timeouts.TryDequeue(out var timeout))
         {
             timeout.Dispose();
+        }
+    }
+
+    /// <summary>What the handler does to connect (a dual-mode TCP socket, no Nagle delay), first offered the warm connection.</summary>
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        if (_warm.TryTake(context.DnsEndPoint) is { } warm)
+        {
+            return new NetworkStream(warm, ownsSocket: true);
+        }
+
+        var socket = WarmConnection.NewSocket();
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 }
