@@ -42,7 +42,11 @@ public sealed class StartedReadDeferralTests : IAsyncDisposable
     [Fact]
     public async Task A_short_jobs_started_and_done_are_read_in_one_statement()
     {
-        await DispatchedAndStartedAsync("a");
+        _consumer.Echoes.Expect(_lease.Epoch, ["a"]);
+        Notify("a");
+        Notify("a");
+
+        Assert.Equal("reread probe", await ProbeAsync());
 
         Notify("a");
         Assert.Equal("reread a", await NextReadAsync());
@@ -56,7 +60,10 @@ public sealed class StartedReadDeferralTests : IAsyncDisposable
     [Fact]
     public async Task A_started_with_nothing_after_it_is_read_once_the_delay_is_over()
     {
-        await DispatchedAndStartedAsync("a");
+        _consumer.Echoes.Expect(_lease.Epoch, ["a"]);
+        Notify("a");
+        Notify("a");
+        Assert.Equal("reread probe", await ProbeAsync());
 
         _time.Advance(DatabaseRequestConsumer.StartedReadDelay - TimeSpan.FromMilliseconds(100));
         Assert.Equal("reread probe", await ProbeAsync());
@@ -77,7 +84,10 @@ public sealed class StartedReadDeferralTests : IAsyncDisposable
     [Fact]
     public async Task A_deferred_job_is_read_along_with_any_read_once_due()
     {
-        await DispatchedAndStartedAsync("a");
+        _consumer.Echoes.Expect(_lease.Epoch, ["a"]);
+        Notify("a");
+        Notify("a");
+        Assert.Equal("reread probe", await ProbeAsync());
 
         // The wake-up timer and a notification race for it; either way "a" is read exactly once.
         _time.Advance(DatabaseRequestConsumer.StartedReadDelay);
@@ -97,15 +107,6 @@ public sealed class StartedReadDeferralTests : IAsyncDisposable
         await _stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _consuming.WaitAsync(Patience));
         _stop.Dispose();
-    }
-
-    /// <summary>The runner dispatched <paramref name="uuid"/>; its echo and its "started" arrive, and nothing is read for them.</summary>
-    private async Task DispatchedAndStartedAsync(string uuid)
-    {
-        _consumer.Echoes.Expect(_lease.Epoch, [uuid]);
-        Notify(uuid);
-        Notify(uuid);
-        Assert.Equal("reread probe", await ProbeAsync());
     }
 
     private void Notify(string uuid) => _inbox.Writer.TryWrite(new RereadRequest([uuid], Notified: true));
