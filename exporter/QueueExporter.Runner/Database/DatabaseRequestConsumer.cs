@@ -16,30 +16,17 @@ namespace QueueExporter.Runner.Database;
 /// stamped with the lease it was read under. Database trouble (a broken connection, a timeout) is
 /// logged and retried at the next rescue tick as a reload; anything else escapes to the actor's
 /// supervision. Requests that arrive while the database is not led are dropped: a new lease always
-/// starts with a full load. The first notification after a job's own enqueue echo waits up to
-/// <see cref="StartedReadDelay"/> (<see cref="DeferredRereads"/>), so that a short job is re-read once.
+/// starts with a full load.
 /// </summary>
 internal sealed class DatabaseRequestConsumer(
     DatabaseAddress address,
     DatabaseEndpoint endpoint,
     IRunnerStore store,
-    Channel<DatabaseRequest> inbox,
+    ChannelReader<DatabaseRequest> inbox,
     ChannelWriter<RunnerSignal> loop,
     RunnerMetrics metrics,
-    TimeProvider time,
     ILogger logger)
 {
-    /// <summary>
-    /// How long the re-read of a job's "started" may wait for its next notification. Jobs shorter than this
-    /// (most of a queue's) are re-read once, longer ones twice as before; a notification that was not a
-    /// "started" after all (a cancel, a requeue by hand) reaches the loop this much later, while the loop
-    /// still counts the job as running.
-    /// </summary>
-    public static readonly TimeSpan StartedReadDelay = TimeSpan.FromSeconds(1);
-
-    // Deferred re-reads are woken at most this often when nothing else reads them: few timer wake-ups under load.
-    private static readonly TimeSpan WakeGranularity = TimeSpan.FromMilliseconds(50);
-
     // Bounds one re-read statement's parameter array and result; more queued uuids wait for the next one.
     private const int MaxUuidsPerReread = 10_000;
 
@@ -50,9 +37,6 @@ internal sealed class DatabaseRequestConsumer(
     private const int MaxSlicesInFlight = 8;
 
     private readonly HashSet<(string Reason, long Id)> _reportedRows = [];
-    private readonly DeferredRereads _deferred = new(StartedReadDelay, time.TimestampFrequency);
-    private readonly List<string> _deferrable = [];
-    private long _wakeAt;
     private readonly SliceCredits _sliceCredits = new(MaxSlicesInFlight);
     private int _rescueQueued;
     private bool _reloadPending;
@@ -64,14 +48,9 @@ internal sealed class DatabaseRequestConsumer(
     /// <summary>True when no rescue is queued yet (the caller then queues one): ticks never pile up behind a slow rescue.</summary>
     public bool TryClaimRescue() => Interlocked.Exchange(ref _rescueQueued, 1) == 0;
 
-    /// <summary>Jobs whose re-read waits now, for tests and diagnostics.</summary>
-    public int DeferredCount => _deferred.Count;
-
     public async Task ConsumeAsync(QueueJobListener listener, Func<Lease?> currentLease, CancellationToken cancellationToken)
     {
-        var reader = inbox.Reader;
-        using var wake = time.CreateTimer(_ => inbox.Writer.TryWrite(RereadRequest.DeferredDue), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _wakeAt = 0;
+        var reader = inbox;
         while (await reader.WaitToReadAsync(cancellationToken))
         {
             while (reader.TryRead(out var request))
@@ -89,7 +68,6 @@ internal sealed class DatabaseRequestConsumer(
                 }
 
                 Echoes.BeginLease(lease.Epoch);
-                _deferred.BeginLease(lease.Epoch);
                 switch (request)
                 {
                     case ResyncRequest resync:
@@ -103,13 +81,6 @@ internal sealed class DatabaseRequestConsumer(
                         break;
                     case RereadRequest reread:
                         var uuids = Merge(reread, reader, lease.Epoch);
-                        var now = time.GetTimestamp();
-
-                        // Deferred first, then covered: a job whose started and done came in one batch is read now, once.
-                        _deferred.Defer(_deferrable, now);
-                        _deferrable.Clear();
-                        _deferred.Covered(uuids);
-                        _deferred.TakeDue(now, uuids, MaxUuidsPerReread);
                         if (uuids.Count > 0)
                         {
                             await RereadAsync(lease, uuids, cancellationToken);
@@ -127,37 +98,9 @@ internal sealed class DatabaseRequestConsumer(
                         break;
                 }
             }
-
-            ArmWake(wake);
         }
     }
 
-    /// <summary>Makes sure the inbox is woken when the earliest deferred re-read is due (a wake-up is an empty re-read request).</summary>
-    private void ArmWake(ITimer wake)
-    {
-        if (_deferred.NextDue is not { } due)
-        {
-            return;
-        }
-
-        var now = time.GetTimestamp();
-        if (_wakeAt > now)
-        {
-            // A wake-up is set already, and due times only grow: it comes at most one granularity after this one.
-            return;
-        }
-
-        var wait = TimeSpan.FromSeconds(Math.Max(0, due - now) / (double)time.TimestampFrequency);
-        if (wait < WakeGranularity)
-        {
-            wait = WakeGranularity;
-        }
-
-        _wakeAt = now + (long)(wait.TotalSeconds * time.TimestampFrequency);
-        wake.Change(wait, Timeout.InfiniteTimeSpan);
-    }
-
-    /// <summary>The requested uuids to read now; the deferrable ones of notification batches go to <see cref="_deferrable"/>.</summary>
     private HashSet<string> Merge(RereadRequest first, ChannelReader<DatabaseRequest> reader, long epoch)
     {
         var uuids = new HashSet<string>(ToReread(first, epoch), StringComparer.Ordinal);
@@ -177,12 +120,10 @@ internal sealed class DatabaseRequestConsumer(
             return request.Uuids;
         }
 
-        var deferred = _deferrable.Count;
-        var left = Echoes.WithoutEchoes(epoch, request.Uuids, _deferrable);
-        var echoes = request.Uuids.Count - left.Count - (_deferrable.Count - deferred);
-        if (echoes > 0)
+        var left = Echoes.WithoutEchoes(epoch, request.Uuids);
+        if (left.Count < request.Uuids.Count)
         {
-            metrics.NotificationsSkipped.WithLabels(address.Server, address.Name).Inc(echoes);
+            metrics.NotificationsSkipped.WithLabels(address.Server, address.Name).Inc(request.Uuids.Count - left.Count);
         }
 
         return left;

@@ -20,15 +20,7 @@ internal sealed class FakeRunnerStore : IRunnerStore
 
     public Task LoadActiveAsync(NpgsqlConnection? session, IJobLoadSink sink, CancellationToken cancellationToken) => Task.FromResult(Record("load", true));
 
-    /// <summary>Every re-read, its uuids sorted, as it happens: what a test waits on.</summary>
-    public System.Threading.Channels.Channel<string> Rereads { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
-
-    public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken)
-    {
-        var call = "reread " + string.Join(",", uuids.Order(StringComparer.Ordinal));
-        Rereads.Writer.TryWrite(call);
-        return Task.FromResult(Record(call, JobRows.Empty()));
-    }
+    public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) => Task.FromResult(Record("reread", JobRows.Empty()));
 
     public Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, NpgsqlConnection? session, CancellationToken cancellationToken) => Task.FromResult(Record<IReadOnlyList<RescuedJob>>("rescue", []));
 
