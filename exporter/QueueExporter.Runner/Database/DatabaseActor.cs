@@ -187,7 +187,8 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
     {
         var token = session.Token;
         // On a thread of its own: the synchronous start of two connection opens must not run ahead of the listening session's.
-        var warming = warmUp ? Task.Run(() => WarmUpAsync(token), CancellationToken.None) : Task.CompletedTask;
+        // Two connections: the load holds one for its whole read, the first dispatch takes the other.
+        var warming = warmUp ? Task.Run(() => StoreWarmUp.TryAsync(_store, 2, _database, _logger, token), CancellationToken.None) : Task.CompletedTask;
         var listener = new QueueJobListener(
             new QueueJobListenerOptions
             {
@@ -215,24 +216,6 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
             await pump;
             await maintenance;
             await warming;
-        }
-    }
-
-    /// <summary>
-    /// Opens two pooled connections and gives them back: the load holds one for its whole read, the first dispatch
-    /// takes the other. A failure changes nothing (each connects itself), so it is only logged at debug.
-    /// </summary>
-    private async Task WarmUpAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.WhenAll(_store.WarmUpAsync(cancellationToken), _store.WarmUpAsync(cancellationToken));
-        }
-#pragma warning disable CA1031 // Best effort by design: the load opens its own connection and reports its own failure.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            RunnerLog.WarmUpFailed(_logger, _database, ex.Message);
         }
     }
 

@@ -138,8 +138,15 @@ internal sealed class DatabaseRequestConsumer(
             if (onSession is null)
             {
                 // The load holds one pooled connection for its whole read; the first dispatch, from the first slice, needs a second.
-                _ = WarmUpAsync(cancellationToken);
-                await store.LoadActiveAsync(null, sink, cancellationToken);
+                var warming = StoreWarmUp.TryAsync(store, 1, Database, logger, cancellationToken);
+                try
+                {
+                    await store.LoadActiveAsync(null, sink, cancellationToken);
+                }
+                finally
+                {
+                    await warming;
+                }
             }
             else
             {
@@ -170,21 +177,6 @@ internal sealed class DatabaseRequestConsumer(
 
             RunnerLog.DatabaseError(logger, Database, "loading jobs failed: " + DatabaseErrorDescriber.Describe(ex, endpoint));
             _reloadPending = true;
-        }
-    }
-
-    /// <summary>Opens the dispatch's connection ahead of it; a failure here changes nothing (the dispatch connects itself), so it is only logged at debug.</summary>
-    private async Task WarmUpAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await store.WarmUpAsync(cancellationToken);
-        }
-#pragma warning disable CA1031 // Best effort by design: the dispatch opens its own connection and reports its own failure.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            RunnerLog.WarmUpFailed(logger, Database, ex.Message);
         }
     }
 
