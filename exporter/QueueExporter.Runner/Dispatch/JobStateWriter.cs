@@ -41,7 +41,7 @@ internal static class JobStateWriter
     /// <summary>
     /// Plans the enqueue batch on <paramref name="connection"/> without running it (EXPLAIN: nothing is locked, written
     /// or notified): the first dispatch then finds the server's caches for the table, its indexes and the fence filled,
-    /// and the client's code for these parameter types compiled. The lease is a placeholder; no row is read.
+    /// and the client's code for these parameter types compiled. The lease is <see cref="Lease.None"/>; no row is read.
     /// </summary>
     public static async Task PlanEnqueueAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
@@ -52,7 +52,7 @@ internal static class JobStateWriter
         var command = batch.BatchCommands[1];
         command.Parameters.Add(new NpgsqlParameter<DateTime>("now", NpgsqlDbType.Timestamp) { TypedValue = DbTime.ToDb(DateTimeOffset.UnixEpoch) });
         command.Parameters.Add(new NpgsqlParameter<string[]>("uuids", NpgsqlDbType.Array | NpgsqlDbType.Varchar) { TypedValue = [] });
-        LeaseFence.AddParameters(command.Parameters, new Lease(string.Empty, 0, 0, 0));
+        LeaseFence.AddParameters(command.Parameters, Lease.None);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         do
         {

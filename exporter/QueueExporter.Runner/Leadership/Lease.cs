@@ -13,4 +13,11 @@ namespace QueueExporter.Runner.Leadership;
 /// <param name="Epoch">Increases with every lease this process takes on any database.</param>
 /// <param name="LeaderPid">pg_backend_pid() of the listening session that holds the lock.</param>
 /// <param name="LeaderToken">The random bigint advisory key that session took right after the leader lock.</param>
-internal sealed record Lease(string Database, long Epoch, int LeaderPid, long LeaderToken);
+internal sealed record Lease(string Database, long Epoch, int LeaderPid, long LeaderToken)
+{
+    /// <summary>
+    /// A lease no session holds (pid 0 is no backend's): its fence is always false. Only for statements that are
+    /// planned and never run (<see cref="Dispatch.JobStateWriter.PlanEnqueueAsync"/>).
+    /// </summary>
+    public static Lease None { get; } = new(string.Empty, 0, 0, 0);
+}
