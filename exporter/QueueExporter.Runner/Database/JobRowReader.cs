@@ -147,31 +147,13 @@ internal static class JobRowReader
             }
         }
 
-        // Ids only order jobs created in the same instant: clamping a bigint id keeps the row schedulable.
-        var id = reader.GetInt64(5);
+        var tail = RowTail.Read(reader);
         var skip = JobRowDecoder.TryDecodeLoaded(
-            uuid,
-            uuidText,
-            state,
-            reader.IsDBNull(2) ? null : reader.GetString(2),
-            reader.GetInt32(3),
-            reader.IsDBNull(4) ? null : reader.GetDouble(4),
-            (int)Math.Clamp(id, int.MinValue, int.MaxValue),
-            reader.IsDBNull(6) ? null : reader.GetDouble(6),
-            out var job,
-            out var clamped);
-        if (skip is not null)
+            uuid, uuidText, state, tail.Channel, tail.Priority, tail.CreatedEpoch, tail.OrderId, tail.EtaEpoch, out var job, out var clamped);
+        if (Keep(skip, clamped, tail.Id, slice.Skipped))
         {
-            slice.Skipped.Add((skip, id));
-            return;
+            slice.Jobs.Add(job);
         }
-
-        if (clamped)
-        {
-            slice.Skipped.Add((SkipReasons.ClampedTimestamp, id));
-        }
-
-        slice.Jobs.Add(job);
     }
 
     private static void ReadRow(NpgsqlDataReader reader, string database, JobRows rows)
@@ -183,30 +165,43 @@ internal static class JobRowReader
             return;
         }
 
-        // Ids only order jobs created in the same instant: clamping a bigint id keeps the row schedulable.
-        var id = reader.GetInt64(5);
+        var tail = RowTail.Read(reader);
         var skip = JobRowDecoder.TryDecode(
-            database,
-            uuid,
-            state,
-            reader.IsDBNull(2) ? null : reader.GetString(2),
-            reader.GetInt32(3),
-            reader.IsDBNull(4) ? null : reader.GetDouble(4),
-            (int)Math.Clamp(id, int.MinValue, int.MaxValue),
-            reader.IsDBNull(6) ? null : reader.GetDouble(6),
-            out var facts,
-            out var clamped);
+            database, uuid, state, tail.Channel, tail.Priority, tail.CreatedEpoch, tail.OrderId, tail.EtaEpoch, out var facts, out var clamped);
+        if (Keep(skip, clamped, tail.Id, rows.Skipped))
+        {
+            rows.Facts.Add(facts);
+        }
+    }
+
+    /// <summary>Records a skipped or clamped row in <paramref name="skipped"/>; true when the row is kept.</summary>
+    private static bool Keep(string? skip, bool clamped, long id, List<(string Reason, long Id)> skipped)
+    {
         if (skip is not null)
         {
-            rows.Skipped.Add((skip, id));
-            return;
+            skipped.Add((skip, id));
+            return false;
         }
 
         if (clamped)
         {
-            rows.Skipped.Add((SkipReasons.ClampedTimestamp, id));
+            skipped.Add((SkipReasons.ClampedTimestamp, id));
         }
 
-        rows.Facts.Add(facts);
+        return true;
+    }
+
+    /// <summary>Columns 2 to 6, the same in both selects: read once here for either decoder.</summary>
+    private readonly record struct RowTail(string? Channel, int Priority, double? CreatedEpoch, long Id, double? EtaEpoch)
+    {
+        /// <summary>Ids only order jobs created in the same instant: clamping a bigint id keeps the row schedulable.</summary>
+        public int OrderId => (int)Math.Clamp(Id, int.MinValue, int.MaxValue);
+
+        public static RowTail Read(NpgsqlDataReader reader) => new(
+            reader.IsDBNull(2) ? null : reader.GetString(2),
+            reader.GetInt32(3),
+            reader.IsDBNull(4) ? null : reader.GetDouble(4),
+            reader.GetInt64(5),
+            reader.IsDBNull(6) ? null : reader.GetDouble(6));
     }
 }
