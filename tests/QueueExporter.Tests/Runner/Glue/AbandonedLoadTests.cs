@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 using Prometheus;
 using QueueExporter.QueueJob.Connection;
 using QueueExporter.QueueJob.Notifications;
@@ -8,7 +7,6 @@ using QueueExporter.Runner;
 using QueueExporter.Runner.Channels;
 using QueueExporter.Runner.Database;
 using QueueExporter.Runner.Leadership;
-using QueueExporter.Runner.Rescue;
 using QueueExporter.Runner.Servers;
 
 namespace QueueExporter.Tests.Runner.Glue;
@@ -26,7 +24,18 @@ public class AbandonedLoadTests
     [Fact]
     public async Task A_load_that_broke_off_part_way_leaves_nothing_and_sends_nothing_more()
     {
-        var store = new BreakingStore();
+        // Sends the start and one slice, then breaks as a lost connection would; keeps the sink, as a read still running would.
+        IJobLoadSink? kept = null;
+        var store = new FakeRunnerStore
+        {
+            Load = async (sink, cancellationToken) =>
+            {
+                kept = sink;
+                await sink.StartAsync(cancellationToken);
+                await sink.AddAsync(new LoadSlice([LoadedJobs.Of(Fact("first"))], []), cancellationToken);
+                throw new TimeoutException("the read stopped answering");
+            },
+        };
         var inbox = Channel.CreateUnbounded<DatabaseRequest>();
         var loop = Channel.CreateUnbounded<RunnerSignal>();
         var consumer = new DatabaseRequestConsumer(
@@ -37,7 +46,7 @@ public class AbandonedLoadTests
         inbox.Writer.Complete();
 
         await consumer.ConsumeAsync(listener, () => lease, CancellationToken.None);
-        var late = store.Sink!.AddAsync(new LoadSlice([LoadedJobs.Of(Fact("late"))], []), CancellationToken.None);
+        var late = kept!.AddAsync(new LoadSlice([LoadedJobs.Of(Fact("late"))], []), CancellationToken.None);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await late);
         loop.Writer.Complete();
@@ -54,30 +63,4 @@ public class AbandonedLoadTests
     }
 
     private static JobFacts Fact(string uuid) => new(Db, uuid, "pending", "root", 10, Now, 1, null);
-
-    /// <summary>Sends the start and one slice, then breaks as a lost connection would; keeps the sink, as a read still running would.</summary>
-    private sealed class BreakingStore : IRunnerStore
-    {
-        public IJobLoadSink? Sink { get; private set; }
-
-        public async Task LoadActiveAsync(NpgsqlConnection? session, IJobLoadSink sink, CancellationToken cancellationToken)
-        {
-            Sink = sink;
-            await sink.StartAsync(cancellationToken);
-            await sink.AddAsync(new LoadSlice([LoadedJobs.Of(Fact("first"))], []), cancellationToken);
-            throw new TimeoutException("the read stopped answering");
-        }
-
-        public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) => Task.FromResult(JobRows.Empty());
-
-        public Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, NpgsqlConnection? session, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<RescuedJob>>([]);
-
-        public Task<HashSet<string>> MarkEnqueuedAsync(Lease lease, IReadOnlyCollection<string> uuids, DateTimeOffset now, CancellationToken cancellationToken) => Task.FromResult(new HashSet<string>());
-
-        public Task<bool> IsLeaseHeldAsync(Lease lease, CancellationToken cancellationToken) => Task.FromResult(true);
-
-        public Task<bool> ResetToPendingAsync(Lease lease, string uuid, CancellationToken cancellationToken) => Task.FromResult(true);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
 }

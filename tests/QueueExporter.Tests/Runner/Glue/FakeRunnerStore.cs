@@ -18,7 +18,16 @@ internal sealed class FakeRunnerStore : IRunnerStore
 
     public TaskCompletionSource<(Lease Lease, string Uuid)> Reset { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Task LoadActiveAsync(NpgsqlConnection? session, IJobLoadSink sink, CancellationToken cancellationToken) => Task.FromResult(Record("load", true));
+    /// <summary>What a load does with its sink after it is recorded; by default nothing (an empty table).</summary>
+    public Func<IJobLoadSink, CancellationToken, Task>? Load { get; set; }
+
+    /// <summary>What a warm-up does; by default nothing. Warm-ups are not recorded in <see cref="Calls"/>.</summary>
+    public Func<Task>? WarmUp { get; set; }
+
+    public Task LoadActiveAsync(NpgsqlConnection? session, IJobLoadSink sink, CancellationToken cancellationToken) =>
+        Record("load", Load)?.Invoke(sink, cancellationToken) ?? Task.CompletedTask;
+
+    public Task WarmUpAsync(CancellationToken cancellationToken) => WarmUp?.Invoke() ?? Task.CompletedTask;
 
     public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) => Task.FromResult(Record("reread", JobRows.Empty()));
 

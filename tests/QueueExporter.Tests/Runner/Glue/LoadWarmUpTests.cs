@@ -8,7 +8,6 @@ using QueueExporter.Runner;
 using QueueExporter.Runner.Channels;
 using QueueExporter.Runner.Database;
 using QueueExporter.Runner.Leadership;
-using QueueExporter.Runner.Rescue;
 using QueueExporter.Runner.Servers;
 
 namespace QueueExporter.Tests.Runner.Glue;
@@ -27,7 +26,7 @@ public class LoadWarmUpTests
     public async Task A_load_on_a_pooled_connection_opens_a_second_connection_while_it_reads()
     {
         // The load does not finish until the warm-up has started: a warm-up sent only after the load would never come.
-        var store = new WarmUpStore(warmUp: null);
+        var store = WarmUpStore(warmUp: null);
 
         var signals = await ConsumeOneLoadAsync(store);
 
@@ -40,7 +39,7 @@ public class LoadWarmUpTests
     [Fact]
     public async Task A_warm_up_that_fails_leaves_the_load_whole()
     {
-        var store = new WarmUpStore(warmUp: new NpgsqlException("connection refused"));
+        var store = WarmUpStore(warmUp: new NpgsqlException("connection refused"));
 
         var signals = await ConsumeOneLoadAsync(store);
 
@@ -49,7 +48,7 @@ public class LoadWarmUpTests
         Assert.Equal(["first"], Assert.IsType<JobsLoaded>(signals[1]).Jobs.Select(j => j.UuidString));
     }
 
-    private static async Task<List<RunnerSignal>> ConsumeOneLoadAsync(WarmUpStore store)
+    private static async Task<List<RunnerSignal>> ConsumeOneLoadAsync(FakeRunnerStore store)
     {
         var inbox = Channel.CreateUnbounded<DatabaseRequest>();
         var loop = Channel.CreateUnbounded<RunnerSignal>();
@@ -72,33 +71,22 @@ public class LoadWarmUpTests
     }
 
     /// <summary>A store whose load waits for the warm-up to have been asked for; the warm-up throws <paramref name="warmUp"/> when given.</summary>
-    private sealed class WarmUpStore(Exception? warmUp) : IRunnerStore
+    private static FakeRunnerStore WarmUpStore(Exception? warmUp)
     {
-        public TaskCompletionSource WarmedUp { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task WarmUpAsync(CancellationToken cancellationToken)
+        var warmedUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return new FakeRunnerStore
         {
-            WarmedUp.TrySetResult();
-            return warmUp is null ? Task.CompletedTask : Task.FromException(warmUp);
-        }
-
-        public async Task LoadActiveAsync(NpgsqlConnection? session, IJobLoadSink sink, CancellationToken cancellationToken)
-        {
-            await sink.StartAsync(cancellationToken);
-            await WarmedUp.Task.WaitAsync(Patience, cancellationToken);
-            await sink.AddAsync(new LoadSlice([LoadedJobs.Of(new JobFacts(Db, "first", "pending", "root", 10, DateTimeOffset.UnixEpoch, 1, null))], []), cancellationToken);
-        }
-
-        public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) => Task.FromResult(JobRows.Empty());
-
-        public Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, NpgsqlConnection? session, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<RescuedJob>>([]);
-
-        public Task<HashSet<string>> MarkEnqueuedAsync(Lease lease, IReadOnlyCollection<string> uuids, DateTimeOffset now, CancellationToken cancellationToken) => Task.FromResult(new HashSet<string>());
-
-        public Task<bool> IsLeaseHeldAsync(Lease lease, CancellationToken cancellationToken) => Task.FromResult(true);
-
-        public Task<bool> ResetToPendingAsync(Lease lease, string uuid, CancellationToken cancellationToken) => Task.FromResult(true);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+            WarmUp = () =>
+            {
+                warmedUp.TrySetResult();
+                return warmUp is null ? Task.CompletedTask : Task.FromException(warmUp);
+            },
+            Load = async (sink, cancellationToken) =>
+            {
+                await sink.StartAsync(cancellationToken);
+                await warmedUp.Task.WaitAsync(Patience, cancellationToken);
+                await sink.AddAsync(new LoadSlice([LoadedJobs.Of(new JobFacts(Db, "first", "pending", "root", 10, DateTimeOffset.UnixEpoch, 1, null))], []), cancellationToken);
+            },
+        };
     }
 }
