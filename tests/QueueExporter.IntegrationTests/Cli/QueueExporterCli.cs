@@ -10,16 +10,23 @@ public static class QueueExporterCli
     /// <summary>The built queue-exporter.dll next to the test assembly.</summary>
     public static string DllPath { get; } = Path.Combine(AppContext.BaseDirectory, "queue-exporter.dll");
 
-    /// <summary>A start description for a long-running subcommand (the caller owns the process).</summary>
-    public static ProcessStartInfo StartInfo(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// A start description for a long-running subcommand (the caller owns the process): the built dll under
+    /// <c>dotnet</c>, or <paramref name="executable"/> itself when given (the native runner, <see cref="NativeRunner"/>).
+    /// </summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? executable = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(executable ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(DllPath);
+        if (executable is null)
+        {
+            start.ArgumentList.Add(DllPath);
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -42,9 +49,9 @@ public static class QueueExporterCli
     }
 
     /// <summary>Runs to completion (bounded by <paramref name="timeout"/>) and returns exit code and output.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> arguments, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> arguments, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null, string? executable = null)
     {
-        using var process = Process.Start(StartInfo(arguments, environment)) ?? throw new InvalidOperationException("could not start queue-exporter");
+        using var process = Process.Start(StartInfo(arguments, environment, executable)) ?? throw new InvalidOperationException("could not start queue-exporter");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));

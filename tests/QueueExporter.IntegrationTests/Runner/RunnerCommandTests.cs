@@ -23,15 +23,31 @@ public class RunnerCommandTests
         Assert.Contains("'mail:x'", line, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task The_runner_process_dispatches_serves_metrics_and_stops_gracefully_on_sigterm()
+    [Theory]
+    [InlineData("worker")]
+    [InlineData("enqueue")]
+    public async Task The_native_runner_refuses_any_other_command_with_one_line_and_exit_code_2(string command)
     {
+        var result = await QueueExporterCli.RunAsync([command, "--help"], executable: await NativeRunner.PathAsync());
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"`{command}` is not available in the Native AOT build", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("standard")]
+    [InlineData("native")] // scripts/publish.sh --aot's runner, as it ships: Native AOT breaks on code it cannot compile ahead.
+    public async Task The_runner_process_dispatches_serves_metrics_and_stops_gracefully_on_sigterm(string build)
+    {
+        var executable = build == "native" ? await NativeRunner.PathAsync() : null;
         await using var db = await CreateDatabaseAsync();
         await using var worker = await FakeOdooWorker.StartAsync(_ => db.ConnectionString);
         var port = UnusedPort();
         var start = QueueExporterCli.StartInfo(
             ["runner", "--database-url", db.Url, "--worker-url", worker.Url.ToString(), "--listen", $"127.0.0.1:{port}", "--log-format", "odoo"],
-            new Dictionary<string, string> { ["ODOO_QUEUE_JOB_CHANNELS"] = "root:2,root.mail:1" });
+            new Dictionary<string, string> { ["ODOO_QUEUE_JOB_CHANNELS"] = "root:2,root.mail:1" },
+            executable);
         using var process = Process.Start(start)!;
         string uuid;
         var stdout = process.StandardOutput.ReadToEndAsync();
