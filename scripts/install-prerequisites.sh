@@ -14,6 +14,9 @@ command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 # systemd-analyze checks the service units (the package installs the tools; nothing is started).
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
+# The tests build the native runner (scripts/publish.sh --aot): Native AOT links with the platform's C toolchain.
+# .NET 10's compiler brings its own zlib, so no zlib1g-dev.
+command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || need_apt+=(gcc)
 
 if ((${#need_apt[@]})); then
   echo "install-prerequisites: installing ${need_apt[*]}" >&2
