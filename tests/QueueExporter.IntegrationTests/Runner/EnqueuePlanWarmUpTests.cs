@@ -1,8 +1,7 @@
 using Dapper;
 using Npgsql;
-using QueueExporter.QueueJob.Enqueue;
 using QueueExporter.Runner.Dispatch;
-using QueueExporter.Runner.Leadership;
+using static QueueExporter.IntegrationTests.Runner.LeaseFenceTests;
 using static QueueExporter.IntegrationTests.Runner.RunnerDispatchTests;
 
 namespace QueueExporter.IntegrationTests.Runner;
@@ -17,7 +16,7 @@ public class EnqueuePlanWarmUpTests
     public async Task Planning_the_enqueue_moves_no_job_notifies_nothing_and_holds_no_lock()
     {
         await using var db = await CreateDatabaseAsync();
-        var job = await EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x" });
+        var job = await OneJobAsync(db);
         await using var listener = await db.OpenConnectionAsync();
         var notified = 0;
         listener.Notification += (_, _) => Interlocked.Increment(ref notified);
@@ -36,7 +35,7 @@ public class EnqueuePlanWarmUpTests
 
         // The connection is as usable as before: the real enqueue runs on it.
         await using var session = await db.OpenConnectionAsync();
-        var lease = (await LeaderLock.TryAcquireAsync(session, db.Name, CancellationToken.None))!;
+        var lease = await LeadAsync(session, db);
         Assert.Equal([job], await JobStateWriter.MarkEnqueuedAsync(connection, lease, [job], DateTimeOffset.UtcNow, CancellationToken.None));
     }
 

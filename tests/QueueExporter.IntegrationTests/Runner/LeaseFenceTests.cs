@@ -15,14 +15,14 @@ public class LeaseFenceTests
     public async Task A_deposed_leaders_enqueue_matches_nothing_while_the_new_leaders_does()
     {
         await using var db = await CreateDatabaseAsync();
-        var first = await EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x" });
-        var second = await EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x" });
+        var first = await OneJobAsync(db);
+        var second = await OneJobAsync(db);
         await using var writer = await db.OpenConnectionAsync();
 
         Lease oldLease;
         await using (var leaderSession = await db.OpenConnectionAsync())
         {
-            oldLease = (await LeaderLock.TryAcquireAsync(leaderSession, db.Name, CancellationToken.None))!;
+            oldLease = await LeadAsync(leaderSession, db);
             Assert.Equal([first], await JobStateWriter.MarkEnqueuedAsync(writer, oldLease, [first], DateTimeOffset.UtcNow, CancellationToken.None));
 
             await using var admin = await db.OpenConnectionAsync();
@@ -46,9 +46,9 @@ public class LeaseFenceTests
     public async Task A_session_that_holds_no_lock_cannot_pass_for_the_leader()
     {
         await using var db = await CreateDatabaseAsync();
-        var job = await EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x" });
+        var job = await OneJobAsync(db);
         await using var session = await db.OpenConnectionAsync();
-        var lease = (await LeaderLock.TryAcquireAsync(session, db.Name, CancellationToken.None))!;
+        var lease = await LeadAsync(session, db);
         await session.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key = LeaderLock.Key });
 
         await using var writer = await db.OpenConnectionAsync();
@@ -62,9 +62,9 @@ public class LeaseFenceTests
         // the lease's random token tells it apart. Here: the real leader session, named by a lease whose
         // token it never took.
         await using var db = await CreateDatabaseAsync();
-        var job = await EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x" });
+        var job = await OneJobAsync(db);
         await using var session = await db.OpenConnectionAsync();
-        var lease = (await LeaderLock.TryAcquireAsync(session, db.Name, CancellationToken.None))!;
+        var lease = await LeadAsync(session, db);
         var impostor = lease with { LeaderToken = LeaderLock.NewToken() };
 
         await using var writer = await db.OpenConnectionAsync();
@@ -77,9 +77,9 @@ public class LeaseFenceTests
     {
         // The dead-job rescue runs on the listening session: the fence must hold there too.
         await using var db = await CreateDatabaseAsync();
-        var job = await EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x" });
+        var job = await OneJobAsync(db);
         await using var session = await db.OpenConnectionAsync();
-        var lease = (await LeaderLock.TryAcquireAsync(session, db.Name, CancellationToken.None))!;
+        var lease = await LeadAsync(session, db);
 
         Assert.Equal([job], await JobStateWriter.MarkEnqueuedAsync(session, lease, [job], DateTimeOffset.UtcNow, CancellationToken.None));
     }
@@ -88,9 +88,9 @@ public class LeaseFenceTests
     public async Task A_new_leader_waits_for_a_write_that_passed_the_old_fence_before_it_reads()
     {
         await using var db = await CreateDatabaseAsync();
-        var job = await EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x" });
+        var job = await OneJobAsync(db);
         await using var oldSession = await db.OpenConnectionAsync();
-        var oldLease = (await LeaderLock.TryAcquireAsync(oldSession, db.Name, CancellationToken.None))!;
+        var oldLease = await LeadAsync(oldSession, db);
 
         // A write of the old leader that passed its fence and has not committed yet.
         await using var inFlight = await db.OpenConnectionAsync();
@@ -115,4 +115,11 @@ public class LeaseFenceTests
         await waiting.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal("enqueued", await probe.ExecuteScalarAsync<string>("SELECT state FROM queue_job WHERE uuid = @job", new { job }));
     }
+
+    /// <summary>One pending job in <paramref name="db"/>; its uuid.</summary>
+    internal static Task<string> OneJobAsync(TestDatabase db) => EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x" });
+
+    /// <summary>The lease <paramref name="session"/> takes on <paramref name="db"/>, which must be free.</summary>
+    internal static async Task<Lease> LeadAsync(NpgsqlConnection session, TestDatabase db) =>
+        await LeaderLock.TryAcquireAsync(session, db.Name, CancellationToken.None) ?? throw new InvalidOperationException($"the leader lock of {db.Name} is held");
 }
