@@ -25,7 +25,8 @@ public static class NativeRunner
         }
 
         var root = RepositoryRoot();
-        var output = Path.Combine(Path.GetTempPath(), $"qe-native-runner-{Environment.ProcessId}");
+        // Where test.sh puts it too (ignored by git): each build replaces the last, nothing piles up in /tmp.
+        var output = Path.Combine(root, ".artifacts", "native-runner");
         var publish = new ProcessStartInfo("bash", [Path.Combine(root, "scripts", "publish.sh"), "--aot", "--output", output])
         {
             WorkingDirectory = root,
