@@ -68,8 +68,9 @@ public sealed record RunnerOptions
     public TimeSpan DiscoveryInterval { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Pooled connections per database at most, beside its one listening session. They close after 10 s idle,
-    /// so a database at rest holds only the listening session.
+    /// Pooled connections per database at most, beside its one listening session. All but one close after
+    /// 5 s idle and that one once the database has had no work for 5 s, so a database at rest holds only
+    /// the listening session.
     /// </summary>
     public int MaxPoolSizePerDatabase { get; init; } = 4;
 

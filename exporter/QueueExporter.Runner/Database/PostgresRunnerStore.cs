@@ -11,13 +11,15 @@ namespace QueueExporter.Runner.Database;
 /// <summary>
 /// <see cref="IRunnerStore"/> on a real database: a small pool of its own (the listening session is
 /// separate), each use of it within the runner-wide <see cref="ConnectionBudget"/>, every statement
-/// retried once on a fresh connection when the pooled one turns out to be dead (<see cref="BrokenConnectionRetry"/>).
+/// retried once on a fresh connection when the pooled one turns out to be dead (<see cref="BrokenConnectionRetry"/>),
+/// one connection kept while work comes and none once the database is at rest (<see cref="IdlePoolCloser"/>).
 /// </summary>
 internal sealed class PostgresRunnerStore : IRunnerStore
 {
     private readonly string _database;
     private readonly NpgsqlDataSource _dataSource;
     private readonly ConnectionBudget _budget;
+    private readonly IdlePoolCloser _idle;
     // One per database: it remembers, between passes, since when each candidate has looked dead.
     private readonly DeadJobRescuer _rescuer;
     private QueueJobSchema? _schema;
@@ -38,6 +40,7 @@ internal sealed class PostgresRunnerStore : IRunnerStore
         _dataSource = new NpgsqlDataSourceBuilder(ConnectionString(server.Endpoint.WithDatabase(address.Name), options))
             .ConfigureTypeLoading(types => types.EnableTypeLoading(false))
             .Build();
+        _idle = new IdlePoolCloser(time, ClearPool);
         _rescuer = new DeadJobRescuer(time, options.DeadJobGrace, options.RescueTimeout, DeadJobRescuer.DefaultBatchLimit);
     }
 
@@ -53,7 +56,7 @@ internal sealed class PostgresRunnerStore : IRunnerStore
                 cancellationToken);
 
     public Task WarmUpAsync(CancellationToken cancellationToken) =>
-        _budget.RunAsync(
+        BudgetedAsync(
             async () =>
             {
                 await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -90,7 +93,7 @@ internal sealed class PostgresRunnerStore : IRunnerStore
             cancellationToken);
 
     public Task<bool> ResetToPendingAsync(Lease lease, string uuid, CancellationToken cancellationToken) =>
-        _budget.RunAsync(
+        BudgetedAsync(
             async () =>
             {
                 await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -98,10 +101,41 @@ internal sealed class PostgresRunnerStore : IRunnerStore
             },
             cancellationToken);
 
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        _idle.Dispose();
+        return _dataSource.DisposeAsync();
+    }
 
     private Task<T> PooledAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken) =>
-        _budget.RunAsync(() => BrokenConnectionRetry.RunAsync(_dataSource, work, cancellationToken), cancellationToken);
+        BudgetedAsync(() => BrokenConnectionRetry.RunAsync(_dataSource, work, cancellationToken), cancellationToken);
+
+    // Every use of the pool goes through here: the wait for a budget slot counts as use, so a database whose work
+    // queues behind other databases' keeps its connection.
+    private async Task<T> BudgetedAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        _idle.Began();
+        try
+        {
+            return await _budget.RunAsync(work, cancellationToken);
+        }
+        finally
+        {
+            _idle.Ended();
+        }
+    }
+
+    private void ClearPool()
+    {
+        try
+        {
+            _dataSource.Clear();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The store was disposed while the quiet timer fired: its connections are closed already.
+        }
+    }
 
     private static string ConnectionString(DatabaseEndpoint endpoint, RunnerOptions options) =>
         new NpgsqlConnectionStringBuilder(endpoint.ToConnectionString(options.ApplicationName))
@@ -120,8 +154,10 @@ internal sealed class PostgresRunnerStore : IRunnerStore
             MaxAutoPrepare = 16,
             AutoPrepareMinUsages = 2,
             // At rest a database keeps only its listening session (the rescue and the safety poll run on it):
-            // pooled connections serve bursts of work and close after a short idle time.
+            // pooled connections serve bursts of work; Npgsql prunes those beyond the first after a short idle
+            // time, and IdlePoolCloser closes the first once the database is at rest.
             MaxPoolSize = options.MaxPoolSizePerDatabase,
+            MinPoolSize = 1,
             ConnectionIdleLifetime = 5,
             ConnectionPruningInterval = 2,
         }.ConnectionString;
