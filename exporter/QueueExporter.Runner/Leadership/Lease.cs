@@ -16,7 +16,7 @@ namespace QueueExporter.Runner.Leadership;
 internal sealed record Lease(string Database, long Epoch, int LeaderPid, long LeaderToken)
 {
     /// <summary>
-    /// A lease no session holds (pid 0 is no backend's): its fence is always false. Only for statements that are
+    /// A lease no session holds (pid 0 is no backend's). Only for statements that are
     /// planned and never run (<see cref="Dispatch.JobStateWriter.PlanEnqueueAsync"/>).
     /// </summary>
     public static Lease None { get; } = new(string.Empty, 0, 0, 0);

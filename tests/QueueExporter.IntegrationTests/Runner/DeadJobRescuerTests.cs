@@ -28,17 +28,19 @@ public sealed class DeadJobRescuerTests
         await using var leader = await database.OpenConnectionAsync();
         // Negative: its high half reads back from pg_locks as an unsigned classid, which the fence must match.
         const long token = -0x0123456789ABCDEF;
-        await leader.ExecuteAsync("SELECT pg_advisory_lock(@token)", new { token });
+        await leader.ExecuteAsync("SELECT pg_advisory_lock(@key), pg_advisory_lock(@token)", new { key = LeaderLock.Key, token });
         var lease = new Lease(database.Name, 1, leader.ProcessID, token);
         Assert.Empty(await rescuer.RescueAsync(connection, schema, lease, CancellationToken.None));
         clock.Advance(Grace);
 
-        // The session named by the lease holds its token but not OCA's advisory lock: deposed.
-        Assert.Empty(await rescuer.RescueAsync(connection, schema, lease, CancellationToken.None));
+        // A lease whose token no session holds (its session ended): deposed, on another connection as on the leader's own.
+        var deposed = lease with { LeaderToken = token + 1 };
+        Assert.Empty(await rescuer.RescueAsync(connection, schema, deposed, CancellationToken.None));
+        Assert.Empty(await rescuer.RescueAsync(leader, schema, deposed, CancellationToken.None));
         Assert.Equal(JobStates.Enqueued, await connection.ExecuteScalarAsync<string>("SELECT state FROM queue_job WHERE uuid = @uuid", new { uuid }));
 
-        Assert.True(await leader.ExecuteScalarAsync<bool>("SELECT pg_try_advisory_lock(@key)", new { key = LeaderLock.Key }));
-        Assert.Equal([new RescuedJob(uuid, JobStates.Pending)], await rescuer.RescueAsync(connection, schema, lease, CancellationToken.None));
+        // The runner rescues on the leader session, where the fence reads pg_locks.
+        Assert.Equal([new RescuedJob(uuid, JobStates.Pending)], await rescuer.RescueAsync(leader, schema, lease, CancellationToken.None));
     }
 
     [Theory]

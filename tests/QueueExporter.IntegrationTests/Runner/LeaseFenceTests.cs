@@ -43,16 +43,46 @@ public class LeaseFenceTests
     }
 
     [Fact]
-    public async Task A_session_that_holds_no_lock_cannot_pass_for_the_leader()
+    public async Task A_live_session_that_released_its_locks_cannot_pass_for_the_leader()
     {
+        // The runner never unlocks (its leadership ends with the session); a session that did is no leader.
         await using var db = await CreateDatabaseAsync();
         var job = await OneJobAsync(db);
         await using var session = await db.OpenConnectionAsync();
         var lease = await LeadAsync(session, db);
-        await session.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key = LeaderLock.Key });
+        await session.ExecuteAsync("SELECT pg_advisory_unlock_all()");
 
         await using var writer = await db.OpenConnectionAsync();
         Assert.Empty(await JobStateWriter.MarkEnqueuedAsync(writer, lease, [job], DateTimeOffset.UtcNow, CancellationToken.None));
+        Assert.Empty(await JobStateWriter.MarkEnqueuedAsync(session, lease, [job], DateTimeOffset.UtcNow, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_fence_check_leaves_no_lock_behind_whether_it_passes_or_not()
+    {
+        // On a pooled connection the check is a conditional shared lock on the token: refused while the leader
+        // holds it, granted once the leader is gone, and then only for the checking transaction. Left held, it
+        // would be taken for a live leader by every later check.
+        await using var db = await CreateDatabaseAsync();
+        var first = await OneJobAsync(db);
+        var second = await OneJobAsync(db);
+        await using var writer = await db.OpenConnectionAsync();
+        Lease lease;
+        await using (var session = await db.OpenConnectionAsync())
+        {
+            lease = await LeadAsync(session, db);
+            Assert.Equal([first], await JobStateWriter.MarkEnqueuedAsync(writer, lease, [first], DateTimeOffset.UtcNow, CancellationToken.None));
+            Assert.Equal(0, await AdvisoryLocksAsync(writer));
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Empty(await JobStateWriter.MarkEnqueuedAsync(writer, lease, [second], DateTimeOffset.UtcNow, CancellationToken.None));
+            Assert.Equal(0, await AdvisoryLocksAsync(writer));
+        }
+
+        Assert.Equal("pending", await writer.ExecuteScalarAsync<string>("SELECT state FROM queue_job WHERE uuid = @second", new { second }));
     }
 
     [Fact]
@@ -115,6 +145,9 @@ public class LeaseFenceTests
         await waiting.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal("enqueued", await probe.ExecuteScalarAsync<string>("SELECT state FROM queue_job WHERE uuid = @job", new { job }));
     }
+
+    private static Task<long> AdvisoryLocksAsync(NpgsqlConnection connection) =>
+        connection.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()");
 
     /// <summary>One pending job in <paramref name="db"/>; its uuid.</summary>
     internal static Task<string> OneJobAsync(TestDatabase db) => EnqueueAsync(db, new NewJob { ModelName = "m", MethodName = "x" });
