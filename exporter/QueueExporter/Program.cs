@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.CompilerServices;
 using QueueExporter.Commands;
 using QueueExporter.Monitoring;
 
@@ -7,11 +8,22 @@ using QueueExporter.Monitoring;
 ExporterMetrics.SuppressLibraryDefaults();
 var root = new RootCommand("queue-exporter: job runner, worker and monitoring for PostgreSQL queue_job tables (OCA queue_job, Odoo 12.0-18.0)");
 root.Subcommands.Add(RunnerCommand.Create());
-root.Subcommands.Add(WorkerCommand.Create());
-root.Subcommands.Add(ScrapeCommand.Create());
-root.Subcommands.Add(SchemaCommand.Create());
-root.Subcommands.Add(EnqueueCommand.Create());
-root.Subcommands.Add(DemoCommand.Create());
+// A constant in a Native AOT build, which then compiles in the runner only (NativeAotCommands).
+if (RuntimeFeature.IsDynamicCodeSupported)
+{
+    root.Subcommands.Add(WorkerCommand.Create());
+    root.Subcommands.Add(ScrapeCommand.Create());
+    root.Subcommands.Add(SchemaCommand.Create());
+    root.Subcommands.Add(EnqueueCommand.Create());
+    root.Subcommands.Add(DemoCommand.Create());
+}
+else
+{
+    foreach (var placeholder in NativeAotCommands.Placeholders())
+    {
+        root.Subcommands.Add(placeholder);
+    }
+}
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -42,4 +42,30 @@ public class NativeAotCommandsTests
     {
         Assert.Null(NativeAotCommands.Refusal(Root.Parse(command), dynamicCodeSupported: true));
     }
+
+    [Fact]
+    public void The_placeholders_name_every_command_of_the_standard_build_but_the_runner()
+    {
+        string[] standard = [WorkerCommand.Create().Name, ScrapeCommand.Create().Name, SchemaCommand.Create().Name, EnqueueCommand.Create().Name, DemoCommand.Create().Name];
+
+        Assert.Equal(standard.Order(), NativeAotCommands.Placeholders().Select(c => c.Name).Order());
+    }
+
+    [Theory]
+    [InlineData("worker --database-url postgres://x/y --max-concurrent-jobs 4", "worker")]
+    [InlineData("schema install --monitoring-index", "schema")]
+    [InlineData("demo --help", "demo")]
+    public void A_placeholder_takes_the_real_commands_arguments_and_is_refused_by_its_name(string command, string named)
+    {
+        var root = new RootCommand("test") { new Command("runner") };
+        foreach (var placeholder in NativeAotCommands.Placeholders())
+        {
+            root.Subcommands.Add(placeholder);
+        }
+
+        var parse = root.Parse(command);
+
+        Assert.Empty(parse.Errors);
+        Assert.Contains($"`{named}`", NativeAotCommands.Refusal(parse, dynamicCodeSupported: false), StringComparison.Ordinal);
+    }
 }
