@@ -108,7 +108,7 @@ public sealed class FleetTests(ITestOutputHelper output)
 
             await using var admin = await server.OpenAdminAsync();
             long connections = 0;
-            // Pooled connections close after 5 s idle: at rest, one listening session per database and one membership session per replica.
+            // Pooled connections close once a database has had no work for 5 s: at rest, one listening session per database and one membership session per replica.
             await Eventually.UntilAsync(
                 async () => (connections = await admin.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'queue-exporter-runner'")) <= Databases * 105 / 100,
                 TimeSpan.FromSeconds(60),

@@ -45,7 +45,7 @@ public class RunnerConnectionTests(ITestOutputHelper output)
 
                 await using var admin = await server.OpenAdminAsync();
                 long connections = 0;
-                // Pooled connections close after 5 s idle (pruned every 2 s): at rest only listening sessions remain.
+                // A database's pooled connections close once it has had no work for 5 s (IdlePoolCloser): at rest only listening sessions remain.
                 await Eventually.UntilAsync(
                     async () => (connections = await admin.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'queue-exporter-runner'")) <= Databases * 105 / 100,
                     TimeSpan.FromSeconds(60),
