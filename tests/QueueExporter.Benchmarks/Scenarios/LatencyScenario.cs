@@ -64,7 +64,11 @@ internal static class LatencyScenario
 
                 if (i >= 0)
                 {
-                    firstSample = i == 0 ? committed : firstSample;
+                    if (i == 0)
+                    {
+                        firstSample = committed;
+                    }
+
                     samples.Add(new Sample(Stopwatch.GetElapsedTime(committed, await arrival).TotalMilliseconds, Stopwatch.GetElapsedTime(firstSample, committed)));
                 }
 
