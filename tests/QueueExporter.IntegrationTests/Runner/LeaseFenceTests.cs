@@ -75,7 +75,14 @@ public class LeaseFenceTests
             Assert.Equal(0, await AdvisoryLocksAsync(writer));
         }
 
+        // Closing the session only asks its backend to exit; the token is held until it has.
         NpgsqlConnection.ClearAllPools();
+        var (high, low) = LeaseFence.Split(lease.LeaderToken);
+        await Eventually.UntilAsync(
+            async () => await writer.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = @high AND objid::bigint = @low AND objsubid = 1", new { high, low }) == 0,
+            TimeSpan.FromSeconds(10),
+            "the ended leader session's backend releases its token");
         for (var i = 0; i < 2; i++)
         {
             Assert.Empty(await JobStateWriter.MarkEnqueuedAsync(writer, lease, [second], DateTimeOffset.UtcNow, CancellationToken.None));
