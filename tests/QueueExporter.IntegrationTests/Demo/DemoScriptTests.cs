@@ -9,6 +9,7 @@ namespace QueueExporter.IntegrationTests.Demo;
 /// asks with amtool before stopping it), URLs that work with Debian's Prometheus, a final summary,
 /// and leave nothing behind (processes, cluster, files) but the logs, whose path it prints.
 /// </summary>
+[Collection(Cli.BuildsTheExporter.Name)]
 public partial class DemoScriptTests
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace QueueExporter.IntegrationTests.Install;
 /// runs without the SDK's dotnet, reports the version and revision it was built from, and serves
 /// /metrics. (linux-arm64 is built the same way; it cannot run here.)
 /// </summary>
+[Collection(BuildsTheExporter.Name)]
 public sealed partial class PublishTests : IDisposable
 {
     private static readonly TimeSpan PublishPatience = TimeSpan.FromMinutes(15);

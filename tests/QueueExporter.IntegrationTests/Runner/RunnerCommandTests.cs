@@ -9,6 +9,7 @@ using static QueueExporter.IntegrationTests.Runner.RunnerDispatchTests;
 namespace QueueExporter.IntegrationTests.Runner;
 
 /// <summary>The real <c>queue-exporter runner</c> process: options, /healthz, /metrics, SIGTERM.</summary>
+[Collection(BuildsTheExporter.Name)]
 public class RunnerCommandTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
