@@ -25,7 +25,12 @@ done
 scripts/install-prerequisites.sh --without-npm
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 echo "demo: building…"
-dotnet build exporter/QueueExporter -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+# Quiet when it works; when it does not, the compiler's errors are what a person needs to see.
+if ! build_output=$(dotnet build exporter/QueueExporter -c Release -nologo -v quiet -clp:ErrorsOnly 2>&1); then
+  echo "demo: the build failed:" >&2
+  echo "$build_output" >&2
+  exit 1
+fi
 qe=(dotnet "$root/exporter/QueueExporter/bin/Release/net10.0/queue-exporter.dll")
 
 work="$(mktemp -d /tmp/queue-exporter-demo.XXXXXX)"
