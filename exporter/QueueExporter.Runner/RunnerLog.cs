@@ -105,4 +105,7 @@ internal static partial class RunnerLog
 
     [LoggerMessage(Level = LogLevel.Error, Message = "fleet: the membership session failed; keeping the databases led now, reconnecting in {RetrySeconds:0.0} s")]
     public static partial void FleetFailed(ILogger logger, Exception exception, double retrySeconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "db {Database}: a job whose re-read waited was no longer running; re-reading every notification at once until the next lease")]
+    public static partial void StartedReadsAtOnce(ILogger logger, string database);
 }

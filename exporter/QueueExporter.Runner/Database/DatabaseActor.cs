@@ -67,7 +67,7 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
         _time = time;
         _logger = logger;
         _health = new DatabaseHealth(DatabaseStatus.Starting, "connecting", time.GetUtcNow());
-        _consumer = new DatabaseRequestConsumer(address, _endpoint, _store, _inbox.Reader, loop, metrics, logger);
+        _consumer = new DatabaseRequestConsumer(address, _endpoint, _store, _inbox, loop, metrics, time, logger);
         _metrics.Leader.WithLabels(address.Server, address.Name).Set(0);
         _metrics.DatabaseUp.WithLabels(address.Server, address.Name).Set(0);
     }

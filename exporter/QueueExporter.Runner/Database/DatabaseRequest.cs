@@ -17,7 +17,11 @@ internal sealed record ResyncRequest(bool OnSession) : DatabaseRequest
 /// <summary>Read these jobs again (notified changes, or jobs a dispatch found not pending).</summary>
 /// <param name="Uuids">The jobs.</param>
 /// <param name="Notified">True for a notification batch: the echoes of the runner's own enqueue UPDATE are skipped (<see cref="Dispatch.EnqueueEchoes"/>).</param>
-internal sealed record RereadRequest(IReadOnlyCollection<string> Uuids, bool Notified = false) : DatabaseRequest;
+internal sealed record RereadRequest(IReadOnlyCollection<string> Uuids, bool Notified = false) : DatabaseRequest
+{
+    /// <summary>Nothing new: the reader's own wake-up for the deferred re-reads now due (<see cref="DeferredRereads"/>).</summary>
+    public static readonly RereadRequest DeferredDue = new([]);
+}
 
 /// <summary>Run the dead-job rescue, on the listening session (and a reload a failed read left pending).</summary>
 internal sealed record RescueRequest : DatabaseRequest

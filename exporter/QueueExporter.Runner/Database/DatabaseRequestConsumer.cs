@@ -16,17 +16,31 @@ namespace QueueExporter.Runner.Database;
 /// stamped with the lease it was read under. Database trouble (a broken connection, a timeout) is
 /// logged and retried at the next rescue tick as a reload; anything else escapes to the actor's
 /// supervision. Requests that arrive while the database is not led are dropped: a new lease always
-/// starts with a full load.
+/// starts with a full load. Where the workers write "started", the first notification after a job's own
+/// enqueue echo waits up to <see cref="StartedReadDelay"/> (<see cref="DeferredRereads"/>,
+/// <see cref="StartedReadDeferral"/>), so that it rides along with another read instead of costing one.
 /// </summary>
 internal sealed class DatabaseRequestConsumer(
     DatabaseAddress address,
     DatabaseEndpoint endpoint,
     IRunnerStore store,
-    ChannelReader<DatabaseRequest> inbox,
+    Channel<DatabaseRequest> inbox,
     ChannelWriter<RunnerSignal> loop,
     RunnerMetrics metrics,
+    TimeProvider time,
     ILogger logger)
 {
+    /// <summary>
+    /// How long the re-read of a job's "started" may wait. Under load another read comes within a millisecond or
+    /// two and it rides along; a short job's "done" comes within it and both are read at once. A notification that
+    /// was not a "started" after all (a cancel, a requeue by hand) reaches the loop at most this much later, while
+    /// the loop still counts the job as running; a worker that writes no "started" turns the wait off.
+    /// </summary>
+    public static readonly TimeSpan StartedReadDelay = TimeSpan.FromMilliseconds(10);
+
+    // A wake-up for deferred re-reads is set at most this often: a few timer wake-ups at most while jobs run.
+    private static readonly TimeSpan WakeGranularity = TimeSpan.FromMilliseconds(2);
+
     // Bounds one re-read statement's parameter array and result; more queued uuids wait for the next one.
     private const int MaxUuidsPerReread = 10_000;
 
@@ -38,6 +52,11 @@ internal sealed class DatabaseRequestConsumer(
 
     private readonly HashSet<(string Reason, long Id)> _reportedRows = [];
     private readonly SliceCredits _sliceCredits = new(MaxSlicesInFlight);
+    private readonly DeferredRereads _deferred = new(StartedReadDelay, time.TimestampFrequency);
+    private readonly StartedReadDeferral _deferral = new();
+    private readonly List<string> _deferrable = [];
+    private readonly HashSet<string> _waitedOut = new(StringComparer.Ordinal);
+    private long _wakeAt;
     private int _rescueQueued;
     private bool _reloadPending;
     private long _readyEpoch;
@@ -48,9 +67,14 @@ internal sealed class DatabaseRequestConsumer(
     /// <summary>True when no rescue is queued yet (the caller then queues one): ticks never pile up behind a slow rescue.</summary>
     public bool TryClaimRescue() => Interlocked.Exchange(ref _rescueQueued, 1) == 0;
 
+    /// <summary>Jobs whose re-read waits now, for tests and diagnostics (read it from the consumer's own turn or once it stopped).</summary>
+    public int DeferredCount => _deferred.Count;
+
     public async Task ConsumeAsync(QueueJobListener listener, Func<Lease?> currentLease, CancellationToken cancellationToken)
     {
-        var reader = inbox;
+        var reader = inbox.Reader;
+        using var wake = time.CreateTimer(_ => inbox.Writer.TryWrite(RereadRequest.DeferredDue), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _wakeAt = 0;
         while (await reader.WaitToReadAsync(cancellationToken))
         {
             while (reader.TryRead(out var request))
@@ -64,10 +88,13 @@ internal sealed class DatabaseRequestConsumer(
                         Volatile.Write(ref _rescueQueued, 0);
                     }
 
+                    _deferred.Clear();
                     continue;
                 }
 
                 Echoes.BeginLease(lease.Epoch);
+                _deferred.BeginLease(lease.Epoch);
+                _deferral.BeginLease(lease.Epoch);
                 switch (request)
                 {
                     case ResyncRequest resync:
@@ -81,6 +108,7 @@ internal sealed class DatabaseRequestConsumer(
                         break;
                     case RereadRequest reread:
                         var uuids = Merge(reread, reader, lease.Epoch);
+                        ServeDeferred(uuids);
                         if (uuids.Count > 0)
                         {
                             await RereadAsync(lease, uuids, cancellationToken);
@@ -98,7 +126,62 @@ internal sealed class DatabaseRequestConsumer(
                         break;
                 }
             }
+
+            ArmWake(wake);
         }
+    }
+
+    /// <summary>
+    /// Sorts this read's deferrable notifications (set aside by <see cref="ToReread"/>): they wait while the deferral
+    /// is on, else are read now. Then whatever waits and is read now anyway (its own next notification came) waits
+    /// no more; what waited its whole delay is read; and if a statement goes out, everything waiting rides along.
+    /// </summary>
+    private void ServeDeferred(HashSet<string> uuids)
+    {
+        var now = time.GetTimestamp();
+        if (_deferral.IsOn)
+        {
+            // Deferred first, then covered: a job whose started and done came in one batch is read now, once.
+            _deferred.Defer(_deferrable, now);
+        }
+        else
+        {
+            uuids.UnionWith(_deferrable);
+        }
+
+        _deferrable.Clear();
+        _deferred.Covered(uuids);
+        _waitedOut.Clear();
+        _deferred.TakeDue(now, uuids, _waitedOut, MaxUuidsPerReread);
+        if (uuids.Count > 0)
+        {
+            _deferred.RideAlong(uuids, MaxUuidsPerReread);
+        }
+    }
+
+    /// <summary>Makes sure the inbox is woken when the earliest deferred re-read is due (a wake-up is an empty re-read request).</summary>
+    private void ArmWake(ITimer wake)
+    {
+        if (_deferred.NextDue is not { } due)
+        {
+            return;
+        }
+
+        var now = time.GetTimestamp();
+        if (_wakeAt > now)
+        {
+            // A wake-up is set already, and due times only grow: it comes at most one granularity after this one.
+            return;
+        }
+
+        var wait = TimeSpan.FromSeconds(Math.Max(0, due - now) / (double)time.TimestampFrequency);
+        if (wait < WakeGranularity)
+        {
+            wait = WakeGranularity;
+        }
+
+        _wakeAt = now + (long)(wait.TotalSeconds * time.TimestampFrequency);
+        wake.Change(wait, Timeout.InfiniteTimeSpan);
     }
 
     private HashSet<string> Merge(RereadRequest first, ChannelReader<DatabaseRequest> reader, long epoch)
@@ -120,10 +203,12 @@ internal sealed class DatabaseRequestConsumer(
             return request.Uuids;
         }
 
-        var left = Echoes.WithoutEchoes(epoch, request.Uuids);
-        if (left.Count < request.Uuids.Count)
+        var deferrable = _deferrable.Count;
+        var left = Echoes.WithoutEchoes(epoch, request.Uuids, _deferrable);
+        var echoes = request.Uuids.Count - left.Count - (_deferrable.Count - deferrable);
+        if (echoes > 0)
         {
-            metrics.NotificationsSkipped.WithLabels(address.Server, address.Name).Inc(request.Uuids.Count - left.Count);
+            metrics.NotificationsSkipped.WithLabels(address.Server, address.Name).Inc(echoes);
         }
 
         return left;
@@ -186,6 +271,11 @@ internal sealed class DatabaseRequestConsumer(
         {
             var rows = await store.ReadByUuidsAsync(uuids, cancellationToken);
             ReportSkipped(rows);
+            if (_deferral.Learn(rows.Facts, _waitedOut))
+            {
+                RunnerLog.StartedReadsAtOnce(logger, Database);
+            }
+
             foreach (var fact in rows.Facts)
             {
                 uuids.Remove(fact.Uuid);

@@ -208,6 +208,7 @@ internal sealed class Dispatcher
         {
             // Hold the slot a moment: re-queueing at once would hammer a worker that is down.
             await Task.Delay(_requeueDelay, _time, _stopping);
+            target.Echoes.Resetting(lease.Epoch, job.Uuid);
             if (await target.Store.ResetToPendingAsync(lease, job.Uuid, _stopping))
             {
                 RunnerLog.StateReset(_logger, job.Uuid, "enqueued", "pending");

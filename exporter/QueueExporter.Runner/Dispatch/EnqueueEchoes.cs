@@ -11,6 +11,11 @@ namespace QueueExporter.Runner.Dispatch;
 /// has one notification more than was expected, and the last one to arrive is always re-read, after every
 /// commit that notified. Only when our UPDATE was the one change is nothing re-read, and then nothing was missed.
 /// </para>
+/// <para>
+/// After a job's echo, its next notification is, with Odoo's worker and ours, the worker's "started": that one
+/// is set apart as deferrable (<see cref="Database.DeferredRereads"/>), so that it can ride along with another
+/// read or with the job's "done". It is still read, only later; deferring never skips.
+/// </para>
 /// Expectations belong to one lease: a new lease (a new listening session: notifications of the old one are
 /// lost) starts with none, so an expectation whose echo never came can never swallow a later notification.
 /// At most one expectation per job in flight; thread-safe (dispatch tasks expect, the reader consumes).
@@ -18,6 +23,10 @@ namespace QueueExporter.Runner.Dispatch;
 internal sealed class EnqueueEchoes
 {
     private readonly Dictionary<string, int> _expected = new(StringComparer.Ordinal);
+
+    // Jobs whose echo arrived: their next notification is deferrable. At most the jobs dispatched and not yet
+    // notified again under this lease (a job's next notification, a withdrawal or a new lease removes it).
+    private readonly HashSet<string> _echoed = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private long _epoch;
 
@@ -43,6 +52,8 @@ internal sealed class EnqueueEchoes
                 _epoch = epoch;
                 _expected.Clear();
                 _expected.TrimExcess();
+                _echoed.Clear();
+                _echoed.TrimExcess();
             }
         }
     }
@@ -65,26 +76,37 @@ internal sealed class EnqueueEchoes
     }
 
     /// <summary>The UPDATE did not move this job (or failed): no echo of ours is coming.</summary>
-    public void Withdraw(long epoch, string uuid)
+    public void Withdraw(long epoch, string uuid) => ReadNextAtOnce(epoch, uuid);
+
+    /// <summary>
+    /// Before the dispatcher puts a job it could not hand over back to pending: that change must be read at once,
+    /// not deferred as a "started" would be. An echo still to come is then read too (one read more, in a failure path).
+    /// </summary>
+    public void Resetting(long epoch, string uuid) => ReadNextAtOnce(epoch, uuid);
+
+    private void ReadNextAtOnce(long epoch, string uuid)
     {
         lock (_lock)
         {
             if (epoch == _epoch)
             {
                 Consume(uuid);
+                _echoed.Remove(uuid);
             }
         }
     }
 
     /// <summary>
-    /// The notified uuids that must be re-read: <paramref name="notified"/> minus one expected echo per job.
+    /// The notified uuids that must be re-read now: <paramref name="notified"/> minus one expected echo per job,
+    /// and minus the first notification after a job's echo, which goes to <paramref name="deferrable"/> instead.
     /// Returns <paramref name="notified"/> itself when nothing is expected (the common case costs no copy).
     /// </summary>
-    public IReadOnlyCollection<string> WithoutEchoes(long epoch, IReadOnlyCollection<string> notified)
+    public IReadOnlyCollection<string> WithoutEchoes(long epoch, IReadOnlyCollection<string> notified, List<string> deferrable)
     {
+        ArgumentNullException.ThrowIfNull(deferrable);
         lock (_lock)
         {
-            if (epoch != _epoch || _expected.Count == 0)
+            if (epoch != _epoch || (_expected.Count == 0 && _echoed.Count == 0))
             {
                 return notified;
             }
@@ -95,6 +117,12 @@ internal sealed class EnqueueEchoes
             {
                 if (Consume(uuid))
                 {
+                    _echoed.Add(uuid);
+                    left ??= CopyOfFirst(notified, index);
+                }
+                else if (_echoed.Remove(uuid))
+                {
+                    deferrable.Add(uuid);
                     left ??= CopyOfFirst(notified, index);
                 }
                 else

@@ -39,7 +39,7 @@ public class AbandonedLoadTests
         var inbox = Channel.CreateUnbounded<DatabaseRequest>();
         var loop = Channel.CreateUnbounded<RunnerSignal>();
         var consumer = new DatabaseRequestConsumer(
-            new DatabaseAddress("127.0.0.1:9", Db, Db), DatabaseEndpoint.Parse("postgres://runner@127.0.0.1:9/db"), store, inbox.Reader, loop.Writer, new RunnerMetrics(Metrics.NewCustomRegistry()), NullLogger.Instance);
+            new DatabaseAddress("127.0.0.1:9", Db, Db), DatabaseEndpoint.Parse("postgres://runner@127.0.0.1:9/db"), store, inbox, loop.Writer, new RunnerMetrics(Metrics.NewCustomRegistry()), TimeProvider.System, NullLogger.Instance);
         var listener = new QueueJobListener(new QueueJobListenerOptions { ConnectionString = "Host=127.0.0.1;Port=9;Database=db", Name = Db });
         var lease = new Lease(Db, 3, 4242, 0x5EED);
         inbox.Writer.TryWrite(ResyncRequest.Now);

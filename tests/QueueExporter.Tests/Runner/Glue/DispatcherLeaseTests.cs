@@ -94,19 +94,31 @@ public class DispatcherLeaseTests
     }
 
     [Fact]
-    public async Task The_enqueue_update_expects_the_echoes_of_the_jobs_it_moved_and_of_no_other()
+    public async Task The_enqueue_update_expects_the_echoes_of_the_jobs_it_moved_and_of_no_other_and_its_own_reset_is_read_at_once()
     {
         var target = new FakeDispatchTarget(LeaseOf(6));
         target.Echoes.BeginLease(6);
-        target.FakeStore.Moves = uuids => [.. uuids.Where(u => u == "a")];
+        var deferrable = new List<string>();
+        IReadOnlyCollection<string>? echoed = null;
+        target.FakeStore.Moves = uuids =>
+        {
+            // The UPDATE's notification of "a", the one job it moves, as the listener hands it over after the commit.
+            echoed = target.Echoes.WithoutEchoes(6, ["a"], deferrable);
+            return [.. uuids.Where(u => u == "a")];
+        };
         var dispatcher = DispatcherFor(target);
 
         dispatcher.Dispatch([Job("a"), Job("b")], new Dictionary<string, long> { [Db] = 6 });
         await target.FakeStore.Reset.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await dispatcher.DrainAsync(TimeSpan.FromSeconds(10));
 
-        Assert.Equal(1, target.Echoes.Count);
-        Assert.Equal(["b"], target.Echoes.WithoutEchoes(6, ["a", "b"]));
+        // Expected before the UPDATE was sent: skipped. "b" did not move, and its expectation was withdrawn.
+        Assert.Empty(echoed!);
+        Assert.Equal(0, target.Echoes.Count);
+
+        // The worker was unreachable and "a" was put back to pending: that notification is read at once, not deferred.
+        Assert.Equal(["a", "b"], target.Echoes.WithoutEchoes(6, ["a", "b"], deferrable));
+        Assert.Empty(deferrable);
     }
 
     [Fact]

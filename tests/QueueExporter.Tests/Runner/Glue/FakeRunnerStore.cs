@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Npgsql;
+using QueueExporter.Runner.Channels;
 using QueueExporter.Runner.Database;
 using QueueExporter.Runner.Leadership;
 using QueueExporter.Runner.Rescue;
@@ -29,7 +30,26 @@ internal sealed class FakeRunnerStore : IRunnerStore
 
     public Task WarmUpAsync(CancellationToken cancellationToken) => WarmUp?.Invoke() ?? Task.CompletedTask;
 
-    public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken) => Task.FromResult(Record("reread", JobRows.Empty()));
+    /// <summary>Every re-read, its uuids sorted ("reread a,b"), as it happens: what a test waits on.</summary>
+    public System.Threading.Channels.Channel<string> Rereads { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
+
+    /// <summary>The state a re-read finds each job in; a job not listed has no row.</summary>
+    public ConcurrentDictionary<string, string> States { get; } = new(StringComparer.Ordinal);
+
+    public Task<JobRows> ReadByUuidsAsync(IReadOnlyCollection<string> uuids, CancellationToken cancellationToken)
+    {
+        var rows = JobRows.Empty();
+        foreach (var uuid in uuids)
+        {
+            if (States.TryGetValue(uuid, out var state))
+            {
+                rows.Facts.Add(new JobFacts("db", uuid, state, null, 10, DateTimeOffset.UnixEpoch, 1, null));
+            }
+        }
+
+        Rereads.Writer.TryWrite("reread " + string.Join(",", uuids.Order(StringComparer.Ordinal)));
+        return Task.FromResult(Record("reread", rows));
+    }
 
     public Task<IReadOnlyList<RescuedJob>> RescueAsync(Lease lease, NpgsqlConnection? session, CancellationToken cancellationToken) => Task.FromResult(Record<IReadOnlyList<RescuedJob>>("rescue", []));
 
