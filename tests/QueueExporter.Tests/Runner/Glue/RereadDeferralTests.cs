@@ -82,11 +82,7 @@ public sealed class RereadDeferralTests : IAsyncDisposable
     public async Task A_started_with_nothing_after_it_is_read_once_its_delay_is_over()
     {
         await TurnOnAsync();
-        _store.States["a"] = JobStates.Started;
-        _consumer.Echoes.Expect(_lease.Epoch, ["a"]);
-        Notify("a");
-        Notify("a");
-        await AssertNoReadAsync();
+        await DispatchAndNotifyOnceAsync("a", JobStates.Started);
         Assert.Equal(1, _consumer.DeferredCount);
 
         _time.Advance(Delay - TimeSpan.FromMilliseconds(1));
@@ -102,10 +98,7 @@ public sealed class RereadDeferralTests : IAsyncDisposable
     public async Task A_waiting_job_rides_along_with_the_next_read_of_another_job()
     {
         await TurnOnAsync();
-        _consumer.Echoes.Expect(_lease.Epoch, ["a"]);
-        Notify("a");
-        Notify("a");
-        await AssertNoReadAsync();
+        await DispatchAndNotifyOnceAsync("a", JobStates.Started);
 
         Notify("b");
 
@@ -117,11 +110,7 @@ public sealed class RereadDeferralTests : IAsyncDisposable
     public async Task A_job_found_finished_after_its_whole_wait_turns_the_wait_off_for_the_lease()
     {
         await TurnOnAsync();
-        _store.States["a"] = JobStates.Done;
-        _consumer.Echoes.Expect(_lease.Epoch, ["a"]);
-        Notify("a");
-        Notify("a");
-        await AssertNoReadAsync();
+        await DispatchAndNotifyOnceAsync("a", JobStates.Done);
 
         _time.Advance(Delay);
         Assert.Equal("reread a", await NextReadAsync());
@@ -158,6 +147,16 @@ public sealed class RereadDeferralTests : IAsyncDisposable
         _store.States["x"] = JobStates.Started;
         Notify("x");
         Assert.Equal("reread x", await NextReadAsync());
+    }
+
+    /// <summary>A job the runner dispatched, its echo and one notification after it (the row then in <paramref name="state"/>), all served with no read.</summary>
+    private async Task DispatchAndNotifyOnceAsync(string uuid, string state)
+    {
+        _store.States[uuid] = state;
+        _consumer.Echoes.Expect(_lease.Epoch, [uuid]);
+        Notify(uuid);
+        Notify(uuid);
+        await AssertNoReadAsync();
     }
 
     private void Notify(string uuid) => _inbox.Writer.TryWrite(new RereadRequest([uuid], Notified: true));
