@@ -13,6 +13,7 @@ namespace QueueExporter.QueueJob.Notifications;
 /// <see cref="ListenerConnected"/>, on which the consumer resynchronises from the table.
 /// Events are written to an unbounded channel in order; a consumer that wants larger batches drains
 /// <see cref="Events"/> with TryRead and merges consecutive <see cref="NotificationBatch"/> events.
+/// A consumer that only forwards them sets <see cref="QueueJobListenerOptions.OnEvent"/> instead.
 /// </summary>
 public sealed partial class QueueJobListener
 {
@@ -35,7 +36,7 @@ public sealed partial class QueueJobListener
         _clock = clock ?? TimeProvider.System;
     }
 
-    /// <summary>What happened, in order. Completed when <see cref="RunAsync"/> returns.</summary>
+    /// <summary>What happened, in order (nothing when <see cref="QueueJobListenerOptions.OnEvent"/> is set). Completed when <see cref="RunAsync"/> returns.</summary>
     public ChannelReader<ListenerEvent> Events => _events.Reader;
 
     /// <summary>Whether LISTEN is active right now.</summary>
@@ -84,7 +85,7 @@ public sealed partial class QueueJobListener
                     if (outcome == SessionOutcome.Standby)
                     {
                         delay = _options.StandbyRetryInterval;
-                        _events.Writer.TryWrite(new ListenerStandby(delay));
+                        Publish(new ListenerStandby(delay));
                     }
                     else
                     {
@@ -97,7 +98,7 @@ public sealed partial class QueueJobListener
                     delay = backoff.NextDelay();
                     var reason = DatabaseErrorDescriber.Describe(ex, DescribeEndpoint());
                     LogDisconnected(_logger, _options.Name, reason, delay.TotalSeconds);
-                    _events.Writer.TryWrite(new ListenerDisconnected(reason, delay));
+                    Publish(new ListenerDisconnected(reason, delay));
                 }
 
                 await Task.Delay(delay, _clock, cancellationToken);
@@ -137,7 +138,7 @@ public sealed partial class QueueJobListener
             IsListening = true;
             backoff.Reset();
             LogListening(_logger, _options.Name, isReconnect);
-            _events.Writer.TryWrite(new ListenerConnected(isReconnect));
+            Publish(new ListenerConnected(isReconnect));
             await PumpAsync(connection, cancellationToken);
             return SessionOutcome.Listened;
         }
@@ -204,10 +205,22 @@ public sealed partial class QueueJobListener
         for (var start = 0; start < _pending.Count; start += _options.MaxBatchSize)
         {
             var count = Math.Min(_options.MaxBatchSize, _pending.Count - start);
-            _events.Writer.TryWrite(new NotificationBatch(_pending.GetRange(start, count)));
+            Publish(new NotificationBatch(_pending.GetRange(start, count)));
         }
 
         _pending.Clear();
+    }
+
+    private void Publish(ListenerEvent ev)
+    {
+        if (_options.OnEvent is { } onEvent)
+        {
+            onEvent(ev);
+        }
+        else
+        {
+            _events.Writer.TryWrite(ev);
+        }
     }
 
     private DatabaseEndpoint DescribeEndpoint() => DatabaseEndpoint.Parse(_options.ConnectionString);

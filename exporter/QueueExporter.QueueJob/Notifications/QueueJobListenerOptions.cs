@@ -45,6 +45,15 @@ public sealed class QueueJobListenerOptions
     /// <summary>Runs when the connection is closed for any reason (e.g. to drop leadership at once).</summary>
     public Action? ConnectionClosed { get; init; }
 
+    /// <summary>
+    /// When set, each event is handed to this on the listener's own task, in order, instead of being written to
+    /// <see cref="QueueJobListener.Events"/> (which then stays empty until it completes). For a consumer whose
+    /// handling is quick: the runner only forwards each event to its database's inbox, and a notification then
+    /// wakes one task less on its way to the re-read. It must not block or throw: what it throws is handled like a lost connection,
+    /// and escapes <see cref="QueueJobListener.RunAsync"/> if it throws for that too.
+    /// </summary>
+    public Action<ListenerEvent>? OnEvent { get; init; }
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(ConnectionString))

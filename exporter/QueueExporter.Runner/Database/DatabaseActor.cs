@@ -199,10 +199,10 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
                 KeepAliveInterval = LeaderSessionSettings.ClientPingInterval,
                 PrepareConnectionAsync = PrepareAsync,
                 ConnectionClosed = OnConnectionClosed,
+                OnEvent = OnListenerEvent,
             },
             clock: _time);
         var listening = listener.RunAsync(token);
-        var pump = PumpAsync(listener.Events, token);
         var maintenance = MaintainAsync(token);
         try
         {
@@ -213,7 +213,6 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
             // Whatever ended the consumer ends the session: the connection closes and the lock with it.
             await session.CancelAsync();
             await listening;
-            await pump;
             await maintenance;
             await warming;
         }
@@ -282,39 +281,33 @@ internal sealed class DatabaseActor : IDispatchTarget, IAsyncDisposable
         _firstAttempt.TrySetResult();
     }
 
-    /// <summary>Turns the listener's events into requests and health.</summary>
-    private async Task PumpAsync(ChannelReader<ListenerEvent> events, CancellationToken cancellationToken)
+    /// <summary>
+    /// Turns the listener's events into requests and health, on the listener's task as they happen: a notification
+    /// goes straight into the inbox, without waking a task of its own on the way.
+    /// </summary>
+    private void OnListenerEvent(ListenerEvent ev)
     {
-        try
+        switch (ev)
         {
-            await foreach (var ev in events.ReadAllAsync(cancellationToken))
-            {
-                switch (ev)
+            case ListenerConnected connected:
+                if (connected.IsReconnect)
                 {
-                    case ListenerConnected connected:
-                        if (connected.IsReconnect)
-                        {
-                            _metrics.Reconnects.WithLabels(_address.Server, _address.Name).Inc();
-                        }
-
-                        _inbox.Writer.TryWrite(ResyncRequest.Now);
-                        break;
-                    case NotificationBatch batch:
-                        _metrics.Notifications.WithLabels(_address.Server, _address.Name).Inc(batch.Uuids.Count);
-                        _inbox.Writer.TryWrite(new RereadRequest(batch.Uuids, Notified: true));
-                        break;
-                    case ListenerDisconnected disconnected:
-                        if (SetHealth(DatabaseStatus.Disconnected, disconnected.Reason))
-                        {
-                            RunnerLog.DatabaseError(_logger, _database, disconnected.Reason);
-                        }
-
-                        break;
+                    _metrics.Reconnects.WithLabels(_address.Server, _address.Name).Inc();
                 }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
+
+                _inbox.Writer.TryWrite(ResyncRequest.Now);
+                break;
+            case NotificationBatch batch:
+                _metrics.Notifications.WithLabels(_address.Server, _address.Name).Inc(batch.Uuids.Count);
+                _inbox.Writer.TryWrite(new RereadRequest(batch.Uuids, Notified: true));
+                break;
+            case ListenerDisconnected disconnected:
+                if (SetHealth(DatabaseStatus.Disconnected, disconnected.Reason))
+                {
+                    RunnerLog.DatabaseError(_logger, _database, disconnected.Reason);
+                }
+
+                break;
         }
     }
 

@@ -11,7 +11,7 @@ public class QueueJobListenerTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
-    private static QueueJobListener NewListener(TestDatabase database, Func<Npgsql.NpgsqlConnection, CancellationToken, ValueTask<bool>>? prepare = null) => new(new QueueJobListenerOptions
+    private static QueueJobListener NewListener(TestDatabase database, Func<Npgsql.NpgsqlConnection, CancellationToken, ValueTask<bool>>? prepare = null, Action<ListenerEvent>? onEvent = null) => new(new QueueJobListenerOptions
     {
         ConnectionString = database.ConnectionString,
         Name = database.Name,
@@ -20,6 +20,7 @@ public class QueueJobListenerTests
         StandbyRetryInterval = TimeSpan.FromMilliseconds(100),
         ApplicationName = "listener-test",
         PrepareConnectionAsync = prepare,
+        OnEvent = onEvent,
     });
 
     private static async Task<T> NextAsync<T>(ChannelReader<ListenerEvent> events)
@@ -110,5 +111,36 @@ public class QueueJobListenerTests
         await stop.CancelAsync();
         await run;
         Assert.False(listener.IsListening);
+    }
+
+    [Fact]
+    public async Task With_an_event_hook_every_event_goes_to_the_hook_in_order_and_none_to_the_channel()
+    {
+        var server = await PostgresServer.SharedAsync();
+        await using var database = await server.CreateDatabaseAsync();
+        var hooked = Channel.CreateUnbounded<ListenerEvent>();
+        var listener = NewListener(database, onEvent: ev => hooked.Writer.TryWrite(ev));
+        using var stop = new CancellationTokenSource();
+        var run = listener.RunAsync(stop.Token);
+
+        using (var first = new CancellationTokenSource(Timeout))
+        {
+            Assert.IsType<ListenerConnected>(await hooked.Reader.ReadAsync(first.Token));
+        }
+
+        await using var connection = await database.OpenConnectionAsync();
+        var enqueuer = new JobEnqueuer(await SchemaDetector.DetectAsync(connection, CancellationToken.None));
+        var uuids = await enqueuer.EnqueueManyAsync(connection, [.. Enumerable.Range(0, 50).Select(_ => new NewJob { ModelName = "m", MethodName = "f" })], null, CancellationToken.None);
+        Assert.True((await CollectUuidsAsync(hooked.Reader, 50)).SetEquals(uuids));
+        await stop.CancelAsync();
+        await run;
+
+        var onChannel = 0;
+        await foreach (var unused in listener.Events.ReadAllAsync())
+        {
+            onChannel++;
+        }
+
+        Assert.Equal(0, onChannel);
     }
 }
