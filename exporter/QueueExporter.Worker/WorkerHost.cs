@@ -67,7 +67,7 @@ public sealed class WorkerHost : IAsyncDisposable
         options.Validate();
         var listen = WorkerOptions.ParseListen(options.Listen);
         ListenPreflight.EnsureAvailable(listen);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var builder = WebHostFactory.CreateBuilder();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(listen, webConfig));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);

@@ -137,7 +137,7 @@ internal static class RunnerCommand
     /// <summary>The host: the runner as a hosted service; its status page at /, /metrics and /healthz on <paramref name="listen"/>, guarded by <paramref name="web"/>.</summary>
     internal static WebApplication BuildHost(RunnerOptions options, string listen, CollectorRegistry registry, string logFormat = "simple", LogLevel logLevel = LogLevel.Information, WebConfigFile? web = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebHostFactory.CreateBuilder();
         builder.Logging.AddQueueExporterConsole(logFormat, logLevel);
         var endpoint = ListenAddress.Parse(listen);
         ListenPreflight.EnsureAvailable(endpoint);

@@ -129,7 +129,7 @@ public static class ScrapeCommand
     public static WebApplication Build(ScraperOptions options, DatabaseEndpoint? endpoint, CollectorRegistry registry, string logFormat = "simple", LogLevel logLevel = LogLevel.Information, WebConfigFile? web = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebHostFactory.CreateBuilder();
         builder.Logging.AddQueueExporterConsole(logFormat, logLevel);
         var listen = ListenAddress.Parse(options.Listen);
         ListenPreflight.EnsureAvailable(listen);
