@@ -6,6 +6,13 @@ namespace QueueExporter.Benchmarks;
 /// </summary>
 internal sealed record BenchmarkSettings(bool Quick)
 {
+    /// <summary>
+    /// Jobs per second the <c>processes</c> producers offer in all (<c>--rate N</c>); null: as fast as the flow takes
+    /// them. A saturating flow merges more notifications per read the slower the machine is at that moment, so its CPU
+    /// per job moves with the machine's noise; at a fixed rate below the flow's ceiling two builds do the same work.
+    /// </summary>
+    public double? FixedRate { get; init; }
+
     /// <summary>pgbench clients and the runner's root capacity: the same concurrency on both sides of a ratio.</summary>
     public int Concurrency => 8;
 

@@ -23,17 +23,32 @@ if (runnerIndex >= 0 && runnerIndex + 1 < args.Length)
     positional.Remove(args[runnerIndex + 1]);
 }
 
+// A fixed offered rate for the processes scenario, so that two builds are compared doing the same work.
+double? rate = null;
+var rateIndex = Array.IndexOf(args, "--rate");
+if (rateIndex >= 0)
+{
+    if (rateIndex + 1 >= args.Length || !double.TryParse(args[rateIndex + 1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var offered) || !(offered > 0) || double.IsInfinity(offered))
+    {
+        Console.Error.WriteLine("--rate needs a positive number of jobs per second, e.g. --rate 250");
+        return 2;
+    }
+
+    rate = offered;
+    positional.Remove(args[rateIndex + 1]);
+}
+
 var selected = positional.Count == 1 && positional[0] == "all" ? scenarios : positional.SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToArray();
 if (selected.Length == 0 || selected.Any(s => !scenarios.Contains(s)))
 {
-    Console.Error.WriteLine($"usage: dotnet run --project tests/QueueExporter.Benchmarks -c Release -- <{string.Join('|', scenarios)}|all>[,more...] [--quick] [--json FILE] [--runner-binary PATH]");
+    Console.Error.WriteLine($"usage: dotnet run --project tests/QueueExporter.Benchmarks -c Release -- <{string.Join('|', scenarios)}|all>[,more...] [--quick] [--json FILE] [--runner-binary PATH] [--rate JOBS_PER_S]");
     return 2;
 }
 
-var settings = new BenchmarkSettings(quick);
+var settings = new BenchmarkSettings(quick) { FixedRate = rate };
 var table = new FigureTable();
 var total = Stopwatch.StartNew();
-Console.WriteLine($"queue-exporter benchmarks: {string.Join(", ", selected)}{(quick ? " (quick)" : "")}; {Environment.ProcessorCount} cores; load average {LoadAverage()}");
+Console.WriteLine($"queue-exporter benchmarks: {string.Join(", ", selected)}{(quick ? " (quick)" : "")}{(rate is { } r ? $" (processes at {r:0.#} jobs/s offered)" : "")}; {Environment.ProcessorCount} cores; load average {LoadAverage()}");
 await using (var cluster = await BenchmarkCluster.StartAsync())
 {
     foreach (var scenario in selected)
