@@ -9,6 +9,7 @@ using Npgsql;
 using Prometheus;
 using QueueExporter.QueueJob.Enqueue;
 using QueueExporter.QueueJob.Schema;
+using QueueExporter.QueueJob.Web;
 using QueueExporter.Runner;
 using QueueExporter.Worker;
 
@@ -108,7 +109,7 @@ internal sealed class FlowRig : IAsyncDisposable
     /// <summary>Our real worker for <paramref name="databases"/> behind <paramref name="probe"/> (or a stand-in that hands jobs to <paramref name="finisher"/>).</summary>
     internal static async Task<WebApplication> StartWorkerAsync(BenchmarkCluster cluster, IReadOnlyList<string> databases, ArrivalProbe probe, StandInFinisher? finisher)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var builder = WebHostFactory.CreateBuilder();
         builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
         builder.Services.AddQueueJobWorker(

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using QueueExporter.QueueJob.Web;
 
 namespace QueueExporter.Benchmarks.Rig;
 
@@ -29,7 +30,7 @@ internal sealed class StandInRunJob : IAsyncDisposable
 
     public static async Task<StandInRunJob> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var builder = WebHostFactory.CreateBuilder();
         builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
         var app = builder.Build();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using QueueExporter.QueueJob.Web;
 
 namespace QueueExporter.IntegrationTests.Faults;
 
@@ -72,7 +73,7 @@ public sealed class WorkerFront : IAsyncDisposable
     /// <summary>Listens (again, on the same port once one was chosen).</summary>
     public async Task ServeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebHostFactory.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, _port));
         var app = builder.Build();

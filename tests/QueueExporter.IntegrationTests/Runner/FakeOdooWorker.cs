@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using QueueExporter.QueueJob.Web;
 
 namespace QueueExporter.IntegrationTests.Runner;
 
@@ -55,7 +56,7 @@ public sealed class FakeOdooWorker : IAsyncDisposable
 
     public static async Task<FakeOdooWorker> StartAsync(Func<string, string> connectionStringFor)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebHostFactory.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();

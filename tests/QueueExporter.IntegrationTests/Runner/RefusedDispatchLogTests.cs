@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using QueueExporter.IntegrationTests.Cli;
 using QueueExporter.QueueJob.Enqueue;
 using QueueExporter.QueueJob.Schema;
+using QueueExporter.QueueJob.Web;
 using QueueExporter.TestSupport;
 
 namespace QueueExporter.IntegrationTests.Runner;
@@ -43,7 +44,7 @@ public sealed partial class RefusedDispatchLogTests
     /// <summary>A worker that is always full: every request answered 503 at once.</summary>
     private static async Task<WebApplication> StartFullWorkerAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebHostFactory.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
