@@ -45,6 +45,12 @@ if (selected.Length == 0 || selected.Any(s => !scenarios.Contains(s)))
     return 2;
 }
 
+if (rate is not null && !selected.Contains("processes"))
+{
+    Console.Error.WriteLine("--rate applies to the processes scenario only: add processes, or leave --rate out");
+    return 2;
+}
+
 var settings = new BenchmarkSettings(quick) { FixedRate = rate };
 var table = new FigureTable();
 var total = Stopwatch.StartNew();
