@@ -13,6 +13,9 @@ internal sealed record BenchmarkSettings(bool Quick)
     /// </summary>
     public double? FixedRate { get; init; }
 
+    /// <summary>A checkout of OCA/queue (<c>--oca-queue DIR</c>): the <c>processes</c> scenario then also runs OCA's runner in place of ours; null: ours only.</summary>
+    public string? OcaQueue { get; init; }
+
     /// <summary>pgbench clients and the runner's root capacity: the same concurrency on both sides of a ratio.</summary>
     public int Concurrency => 8;
 

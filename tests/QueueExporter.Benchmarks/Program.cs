@@ -38,20 +38,43 @@ if (rateIndex >= 0)
     positional.Remove(args[rateIndex + 1]);
 }
 
+// A checkout of OCA/queue: the processes scenario also runs OCA's runner through the same worker, in the same run.
+string? ocaQueue = null;
+var ocaIndex = Array.IndexOf(args, "--oca-queue");
+if (ocaIndex >= 0)
+{
+    if (ocaIndex + 1 >= args.Length || args[ocaIndex + 1].StartsWith("--", StringComparison.Ordinal))
+    {
+        Console.Error.WriteLine("--oca-queue needs the directory of a checkout of OCA/queue (the one holding queue_job/)");
+        return 2;
+    }
+
+    ocaQueue = Path.GetFullPath(args[ocaIndex + 1]);
+    positional.Remove(args[ocaIndex + 1]);
+    if (OcaRunnerTree.Problem(ocaQueue) is { } problem)
+    {
+        Console.Error.WriteLine(problem);
+        return 2;
+    }
+}
+
 var selected = positional.Count == 1 && positional[0] == "all" ? scenarios : positional.SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToArray();
 if (selected.Length == 0 || selected.Any(s => !scenarios.Contains(s)))
 {
-    Console.Error.WriteLine($"usage: dotnet run --project tests/QueueExporter.Benchmarks -c Release -- <{string.Join('|', scenarios)}|all>[,more...] [--quick] [--json FILE] [--runner-binary PATH] [--rate JOBS_PER_S]");
+    Console.Error.WriteLine($"usage: dotnet run --project tests/QueueExporter.Benchmarks -c Release -- <{string.Join('|', scenarios)}|all>[,more...] [--quick] [--json FILE] [--runner-binary PATH] [--rate JOBS_PER_S] [--oca-queue DIR]");
     return 2;
 }
 
-if (rate is not null && !selected.Contains("processes"))
+foreach (var (given, flag) in (ReadOnlySpan<(bool, string)>)[(rate is not null, "--rate"), (ocaQueue is not null, "--oca-queue")])
 {
-    Console.Error.WriteLine("--rate applies to the processes scenario only: add processes, or leave --rate out");
-    return 2;
+    if (given && !selected.Contains("processes"))
+    {
+        Console.Error.WriteLine($"{flag} applies to the processes scenario only: add processes, or leave {flag} out");
+        return 2;
+    }
 }
 
-var settings = new BenchmarkSettings(quick) { FixedRate = rate };
+var settings = new BenchmarkSettings(quick) { FixedRate = rate, OcaQueue = ocaQueue };
 var table = new FigureTable();
 var total = Stopwatch.StartNew();
 Console.WriteLine($"queue-exporter benchmarks: {string.Join(", ", selected)}{(quick ? " (quick)" : "")}{(rate is { } r ? $" (processes at {r:0.#} jobs/s offered)" : "")}; {Environment.ProcessorCount} cores; load average {LoadAverage()}");

@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace QueueExporter.Benchmarks.Rig;
 
 /// <summary>
-/// The real <c>queue-exporter</c> executable (built beside the harness, with its own runtime settings) as a
-/// child process, so that memory and CPU are the process's own as /proc reports them, not the harness's.
+/// The real <c>queue-exporter</c> executable (built beside the harness, with its own runtime settings), or OCA's
+/// runner for a comparison, as a child process, so that memory and CPU are the process's own as /proc reports them, not the harness's.
 /// Output lines are kept with the <see cref="Stopwatch"/> timestamp at which each arrived. Disposing
 /// stops it (SIGTERM, then SIGKILL after a bounded wait).
 /// </summary>
@@ -15,9 +15,12 @@ internal sealed class ExporterProcess : IAsyncDisposable
     private readonly Task _stdout;
     private readonly Task _stderr;
 
-    private ExporterProcess(Process process, long startedAt)
+    private readonly string _name;
+
+    private ExporterProcess(Process process, string name, long startedAt)
     {
         _process = process;
+        _name = name;
         StartedAt = startedAt;
         _stdout = PumpAsync(process.StandardOutput);
         _stderr = PumpAsync(process.StandardError);
@@ -46,8 +49,14 @@ internal sealed class ExporterProcess : IAsyncDisposable
         }
 
         start.Environment.Remove("QUEUE_EXPORTER_DATABASE_URL");
+        return StartProgram(start, "queue-exporter");
+    }
+
+    /// <summary>Another program of the flow measured the same way (OCA's runner, <see cref="OcaRunnerTree"/>); its output must be redirected.</summary>
+    public static ExporterProcess StartProgram(ProcessStartInfo start, string name)
+    {
         var startedAt = Stopwatch.GetTimestamp();
-        return new ExporterProcess(Process.Start(start) ?? throw new InvalidOperationException("could not start queue-exporter"), startedAt);
+        return new ExporterProcess(Process.Start(start) ?? throw new InvalidOperationException("could not start " + name), name, startedAt);
     }
 
     /// <summary>The arrival timestamp of the first line containing <paramref name="text"/>; fails after <paramref name="timeout"/> or when the process exits.</summary>
@@ -69,7 +78,7 @@ internal sealed class ExporterProcess : IAsyncDisposable
 
             if (_process.HasExited || Stopwatch.GetTimestamp() > deadline)
             {
-                throw new InvalidOperationException($"queue-exporter never wrote '{text}' within {timeout.TotalSeconds} s; its output:\n{Output()}");
+                throw new InvalidOperationException($"{_name} never wrote '{text}' within {timeout.TotalSeconds} s; its output:\n{Output()}");
             }
 
             await Task.Delay(10);

@@ -14,6 +14,10 @@ namespace QueueExporter.Benchmarks.Scenarios;
 /// CPU time of each process per job, from /proc/PID/stat, with PostgreSQL's and the producers' beside them
 /// (<see cref="CpuBudget"/>); each process's peak RSS; and, in a second run of fresh processes that reach
 /// PostgreSQL through the relays, each process's round trips per job. <c>root:8</c> = pgbench's 8 clients.
+/// <para>
+/// With <c>--oca-queue DIR</c>, a third run in each mode puts OCA's own runner (<see cref="OcaRunnerTree"/>) in
+/// place of ours, with the same worker, producers, window and PostgreSQL: ours ÷ OCA's jobs/s, side by side in one run.
+/// </para>
 /// </summary>
 internal static class ProcessesScenario
 {
@@ -22,11 +26,16 @@ internal static class ProcessesScenario
         foreach (var mode in (CommitMode[])[CommitMode.Durable, CommitMode.Async])
         {
             var ceiling = await CeilingScenario.MeasureAsync(cluster, settings, table, mode);
-            await MeasureAsync(cluster, settings, table, mode, ceiling);
+            var ours = await MeasureAsync(cluster, settings, table, mode, ceiling);
+            if (settings.OcaQueue is { } checkout)
+            {
+                await MeasureOcaAsync(cluster, settings, table, mode, ceiling, ours, checkout);
+            }
         }
     }
 
-    private static async Task MeasureAsync(BenchmarkCluster cluster, BenchmarkSettings settings, FigureTable table, CommitMode mode, double ceiling)
+    /// <summary>Our runner's flow; returns it for the comparison with OCA's.</summary>
+    private static async Task<FlowRun> MeasureAsync(BenchmarkCluster cluster, BenchmarkSettings settings, FigureTable table, CommitMode mode, double ceiling)
     {
         var m = mode.ToString().ToLowerInvariant();
         var capacity = settings.Concurrency;
@@ -34,8 +43,8 @@ internal static class ProcessesScenario
         // Two runs of fresh processes: the rate and the CPU with the processes connected to PostgreSQL directly, as
         // deployed; then the round trips through the counting relays. The relays are this harness's threads copying
         // every byte twice, on the same 2 cores: measured in the same run they cost the flow a share of its rate.
-        var flow = await RunFlowAsync(cluster, settings, mode, countWire: false, settings.ProcessWarmup, settings.ThroughputWindow);
-        var wire = await RunFlowAsync(cluster, settings, mode, countWire: true, settings.ThroughputWarmup, settings.WireWindow);
+        var flow = await RunFlowAsync(cluster, settings, mode, countWire: false, settings.ProcessWarmup, settings.ThroughputWindow, oca: null);
+        var wire = await RunFlowAsync(cluster, settings, mode, countWire: true, settings.ThroughputWarmup, settings.WireWindow, oca: null);
 
         var jobs = Math.Max(1, flow.Jobs);
         var rate = flow.Jobs / flow.Elapsed;
@@ -57,6 +66,34 @@ internal static class ProcessesScenario
         table.Add(new Figure("processes", $"worker round trips per job ({m})", workerTrips, "", "on the wire (a run through counting relays); was 9", "≤ 4", workerTrips <= 4));
         table.Add(new Figure("processes", $"runner round trips per job ({m})", runnerTrips, "", "on the wire, listening session included", "", null));
         table.Add(new Figure("processes", $"peak RSS, runner / worker ({m})", flow.RunnerMemory.PeakRssMiB, "MiB", $"worker {flow.WorkerMemory.PeakRssMiB:0.0} MiB", "", null));
+        return flow;
+    }
+
+    /// <summary>The same flow with OCA's runner in place of ours, right after ours in the same run.</summary>
+    private static async Task MeasureOcaAsync(BenchmarkCluster cluster, BenchmarkSettings settings, FigureTable table, CommitMode mode, double ceiling, FlowRun ours, string checkout)
+    {
+        var m = mode.ToString().ToLowerInvariant();
+        using var tree = OcaRunnerTree.Create(checkout);
+        var flow = await RunFlowAsync(cluster, settings, mode, countWire: false, settings.ProcessWarmup, settings.ThroughputWindow, tree);
+        var jobs = Math.Max(1, flow.Jobs);
+        var rate = flow.Jobs / flow.Elapsed;
+        var ourRate = ours.Jobs / ours.Elapsed;
+        var (runnerCpu, workerCpu) = (flow.RunnerCpu.TotalMilliseconds / jobs, flow.WorkerCpu.TotalMilliseconds / jobs);
+        var postgres = flow.Budget.Postgres.TotalMilliseconds / jobs;
+        var offered = settings.FixedRate is { } r ? $", {r:0.#} jobs/s offered" : "";
+        Console.WriteLine($"  processes ({m}, OCA's runner): {flow.Jobs} jobs in {flow.Elapsed:0.0} s, all finished; OCA's runner {runnerCpu:0.000} ms CPU, worker {workerCpu:0.000} ms, "
+            + $"PostgreSQL {postgres:0.000} ms per job, machine {flow.Budget.IdleShare:P0} idle; ours ÷ OCA's {ourRate / Math.Max(0.001, rate):0.00}×");
+        table.Add(new Figure("processes", $"{CeilingScenario.FigureName(mode)}, root:{settings.Concurrency}, OCA's runner and our worker{offered}", rate, "jobs/s", $"ceiling {FigureTable.Format(ceiling)} jobs/s", "", null) { Ratio = rate / ceiling });
+        // What the rest of our flow (PostgreSQL, the worker, the producers) left for a runner on these cores: even one that
+        // cost no CPU at all could go no faster than the cores divided by the rest's CPU per job, at this run's costs.
+        var rest = ours.Budget.MachineBusy.TotalMilliseconds / Math.Max(1, ours.Jobs) - ours.RunnerCpu.TotalMilliseconds / Math.Max(1, ours.Jobs);
+        var freeRunnerRate = Environment.ProcessorCount * 1000.0 / Math.Max(0.001, rest);
+        table.Add(new Figure("processes", $"jobs/s, our runner ÷ OCA's ({m})", ourRate / Math.Max(0.001, rate), "×",
+            $"same worker, producers, window and PostgreSQL, in one run; a runner that cost no CPU: at most {freeRunnerRate / Math.Max(0.001, rate):0.00}× on these {Environment.ProcessorCount} cores", "≥ 3×", ourRate >= 3 * rate));
+        table.Add(new Figure("processes", $"OCA's runner CPU per job ({m})", runnerCpu, "ms", $"ours {ours.RunnerCpu.TotalMilliseconds / Math.Max(1, ours.Jobs):0.000} ms", "", null));
+        table.Add(new Figure("processes", $"CPU per job with OCA's runner: worker / PostgreSQL ({m})", workerCpu, "ms",
+            $"PostgreSQL {postgres:0.000} ms; machine {flow.Budget.MachineBusy.TotalMilliseconds / jobs:0.000} ms busy, {flow.Budget.IdleShare:P0} idle", "", null));
+        table.Add(new Figure("processes", $"OCA's runner peak RSS ({m})", flow.RunnerMemory.PeakRssMiB, "MiB", $"ours {ours.RunnerMemory.PeakRssMiB:0.0} MiB", "", null));
     }
 
     /// <summary>What one run of fresh runner and worker processes measured over its window.</summary>
@@ -64,7 +101,7 @@ internal static class ProcessesScenario
         long Jobs, double Elapsed, TimeSpan RunnerCpu, TimeSpan WorkerCpu, long RunnerTrips, long WorkerTrips,
         ProcessMemory RunnerMemory, ProcessMemory WorkerMemory, CpuBudget Budget, double RunnerIdle, double WorkerIdle);
 
-    private static async Task<FlowRun> RunFlowAsync(BenchmarkCluster cluster, BenchmarkSettings settings, CommitMode mode, bool countWire, TimeSpan warmup, TimeSpan window)
+    private static async Task<FlowRun> RunFlowAsync(BenchmarkCluster cluster, BenchmarkSettings settings, CommitMode mode, bool countWire, TimeSpan warmup, TimeSpan window, OcaRunnerTree? oca)
     {
         var m = mode.ToString().ToLowerInvariant();
         var database = "processes_" + m;
@@ -84,13 +121,23 @@ internal static class ProcessesScenario
                 "--log-level", "warning",
             ]);
             var workerMetrics = new Uri($"http://127.0.0.1:{workerPort}/metrics");
-            await using var runner = ExporterProcess.Start([
-                "runner",
-                "--database-url", $"postgres://{BenchmarkCluster.RunnerRole}@127.0.0.1:{runnerWire?.Port ?? cluster.Port}/{database}",
-                "--channels", $"root:{capacity}",
-                "--worker-url", $"http://127.0.0.1:{workerPort}",
-                "--listen", $"127.0.0.1:{runnerPort}",
-            ]);
+            if (oca is not null)
+            {
+                // OCA's runner serves only databases where Odoo lists queue_job as installed.
+                await using var connection = await cluster.OpenAsync(database);
+                await BenchmarkCluster.ExecuteAsync(connection, "CREATE TABLE ir_module_module (name varchar NOT NULL, state varchar NOT NULL); INSERT INTO ir_module_module VALUES ('queue_job', 'installed')");
+            }
+
+            await using var runner = oca is not null
+                ? ExporterProcess.StartProgram(oca.StartInfo(database, runnerWire?.Port ?? cluster.Port, BenchmarkCluster.RunnerRole, workerPort, $"root:{capacity}"), "OCA's runner")
+                : ExporterProcess.Start([
+                    "runner",
+                    "--database-url", $"postgres://{BenchmarkCluster.RunnerRole}@127.0.0.1:{runnerWire?.Port ?? cluster.Port}/{database}",
+                    "--channels", $"root:{capacity}",
+                    "--worker-url", $"http://127.0.0.1:{workerPort}",
+                    "--listen", $"127.0.0.1:{runnerPort}",
+                ]);
+            // OCA's line, which ours keeps.
             await runner.WaitForLineAsync("queue job runner ready for db " + database, settings.DrainTimeout);
             await WaitForMetricsAsync(workerMetrics, settings.DrainTimeout);
 

@@ -57,6 +57,24 @@ public sealed class BenchmarkHarnessSmokeTests
         }
     }
 
+    [Fact]
+    public async Task An_oca_queue_directory_without_OCAs_runner_is_refused_in_one_line_before_anything_runs()
+    {
+        var empty = Directory.CreateTempSubdirectory("qe-bench-no-oca-").FullName;
+        try
+        {
+            var (exitCode, output) = await RunHarnessAsync(["processes", "--quick", "--oca-queue", empty], TimeSpan.FromMinutes(3));
+
+            Assert.Equal(2, exitCode);
+            var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Assert.Equal($"--oca-queue {empty}: no queue_job/exception.py there; give the directory of a checkout of OCA/queue (the one holding queue_job/)", line);
+        }
+        finally
+        {
+            Directory.Delete(empty);
+        }
+    }
+
     private static async Task<(int ExitCode, string Output)> RunHarnessAsync(IReadOnlyList<string> arguments, TimeSpan timeout)
     {
         // bin/<Configuration>/net10.0 of this test project, mirrored for the harness (the solution builds both).

@@ -1,0 +1,3 @@
+"""odoo.service: only db.list_dbs, which the runner calls when no db_name is configured."""
+
+from . import db  # noqa: F401
