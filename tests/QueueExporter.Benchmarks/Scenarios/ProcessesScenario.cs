@@ -194,15 +194,7 @@ internal static class ProcessesScenario
             // CPU) for many seconds on a loaded machine: the CPU run warms up longer than the round-trip run needs to.
             await Task.Delay(warmup);
 
-            // A long-lived queue_job table has statistics and is vacuumed now and then; a fresh one has neither until
-            // autovacuum's first visit, about a minute in, i.e. at a different point of every run's window. Without
-            // statistics each pooled session's cached plan for the re-read was whatever the first calls on a tiny
-            // table made it (9 to 113 shared blocks per call in three runs of one build), and the warm-up's dead rows
-            // are in every lookup. So the window starts on a vacuumed, analysed table, as autovacuum keeps a busy one.
-            await using (var connection = await cluster.OpenAsync(database))
-            {
-                await BenchmarkCluster.ExecuteAsync(connection, "VACUUM (ANALYZE) queue_job, queue_job_lock");
-            }
+            await cluster.VacuumQueueAsync(database);
 
             var done0 = await DoneAsync(workerMetrics);
             var (runnerCpu0, workerCpu0) = (ProcessMemory.CpuTime(runner.Pid), ProcessMemory.CpuTime(worker.Pid));

@@ -63,6 +63,7 @@ internal static class ThroughputScenario
             })).ToList();
 
             await Task.Delay(settings.ThroughputWarmup);
+            await cluster.VacuumQueueAsync(database);
             var process = Process.GetCurrentProcess();
             var cpu0 = process.TotalProcessorTime;
             var done0 = rig.Probe.Completed;
