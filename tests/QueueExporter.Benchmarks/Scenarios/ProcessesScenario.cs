@@ -11,7 +11,7 @@ namespace QueueExporter.Benchmarks.Scenarios;
 /// handler <c>queue.demo.quick</c>, which returns at once) as two processes; producers in the harness insert one job per transaction on 4
 /// connections (backlog bounded). Over a window after a warm-up of 20 s: completed jobs/s (the worker's own
 /// <c>queue_worker_jobs_total</c>), divided by the same run's pgbench ceiling of the same commit mode; the
-/// CPU time of each process per job, from /proc/PID/stat, with PostgreSQL's and the producers' beside them
+/// CPU time of each process per job, from its CPU-time clock (<see cref="ProcessMemory.CpuTime"/>), with PostgreSQL's and the producers' beside them
 /// (<see cref="CpuBudget"/>); each process's peak RSS; and, in a second run of fresh processes that reach
 /// PostgreSQL through the relays, each process's round trips per job. <c>root:8</c> = pgbench's 8 clients.
 /// <para>
