@@ -6,51 +6,61 @@ using QueueExporter.Benchmarks.Scenarios;
 // The performance harness: see docs/benchmarks.md. Every scenario is bounded in count and time,
 // talks to 127.0.0.1 only, and runs against its own durable PostgreSQL cluster, stopped at the end.
 string[] scenarios = ["ceiling", "throughput", "processes", "burst", "latency", "memory", "transactions", "fleet", "scrape"];
-var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
+// Options that take a value: each value is read once, and a flag without one is refused in one line.
+var values = new HashSet<int>();
+string? missing = null;
+string? Option(string flag, string needs)
+{
+    var at = Array.IndexOf(args, flag);
+    if (at < 0)
+    {
+        return null;
+    }
+
+    if (at + 1 >= args.Length || args[at + 1].StartsWith("--", StringComparison.Ordinal))
+    {
+        missing ??= $"{flag} needs {needs}";
+        return null;
+    }
+
+    values.Add(at + 1);
+    return args[at + 1];
+}
+
 var quick = args.Contains("--quick");
-var jsonIndex = Array.IndexOf(args, "--json");
-var jsonPath = jsonIndex >= 0 && jsonIndex + 1 < args.Length ? args[jsonIndex + 1] : null;
-if (jsonPath is not null)
-{
-    positional.Remove(jsonPath);
-}
-
+var jsonPath = Option("--json", "a file to write the figures to, e.g. --json out.json");
 // A native runner (scripts/publish.sh --aot) measured in place of the built one, for the runner processes only.
-var runnerIndex = Array.IndexOf(args, "--runner-binary");
-if (runnerIndex >= 0 && runnerIndex + 1 < args.Length)
+var runnerBinary = Option("--runner-binary", "the path of a native runner (scripts/publish.sh --aot)");
+// A fixed offered rate for the processes scenario, so that two builds are compared doing the same work.
+var rateText = Option("--rate", "a positive number of jobs per second, e.g. --rate 250");
+// A checkout of OCA/queue: the processes scenario also runs OCA's runner through the same worker, in the same run.
+var ocaQueue = Option("--oca-queue", "the directory of a checkout of OCA/queue (the one holding queue_job/)");
+if (missing is not null)
 {
-    ExporterProcess.RunnerBinary = Path.GetFullPath(args[runnerIndex + 1]);
-    positional.Remove(args[runnerIndex + 1]);
+    Console.Error.WriteLine(missing);
+    return 2;
 }
 
-// A fixed offered rate for the processes scenario, so that two builds are compared doing the same work.
 double? rate = null;
-var rateIndex = Array.IndexOf(args, "--rate");
-if (rateIndex >= 0)
+if (rateText is not null)
 {
-    if (rateIndex + 1 >= args.Length || !double.TryParse(args[rateIndex + 1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var offered) || !(offered > 0) || double.IsInfinity(offered))
+    if (!double.TryParse(rateText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var offered) || !(offered > 0) || double.IsInfinity(offered))
     {
         Console.Error.WriteLine("--rate needs a positive number of jobs per second, e.g. --rate 250");
         return 2;
     }
 
     rate = offered;
-    positional.Remove(args[rateIndex + 1]);
 }
 
-// A checkout of OCA/queue: the processes scenario also runs OCA's runner through the same worker, in the same run.
-string? ocaQueue = null;
-var ocaIndex = Array.IndexOf(args, "--oca-queue");
-if (ocaIndex >= 0)
+if (runnerBinary is not null)
 {
-    if (ocaIndex + 1 >= args.Length || args[ocaIndex + 1].StartsWith("--", StringComparison.Ordinal))
-    {
-        Console.Error.WriteLine("--oca-queue needs the directory of a checkout of OCA/queue (the one holding queue_job/)");
-        return 2;
-    }
+    ExporterProcess.RunnerBinary = Path.GetFullPath(runnerBinary);
+}
 
-    ocaQueue = Path.GetFullPath(args[ocaIndex + 1]);
-    positional.Remove(args[ocaIndex + 1]);
+if (ocaQueue is not null)
+{
+    ocaQueue = Path.GetFullPath(ocaQueue);
     if (OcaRunnerTree.Problem(ocaQueue) is { } problem)
     {
         Console.Error.WriteLine(problem);
@@ -58,6 +68,7 @@ if (ocaIndex >= 0)
     }
 }
 
+var positional = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && !values.Contains(i)).ToList();
 var selected = positional.Count == 1 && positional[0] == "all" ? scenarios : positional.SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToArray();
 if (selected.Length == 0 || selected.Any(s => !scenarios.Contains(s)))
 {
