@@ -46,22 +46,21 @@ internal static class ProcessesScenario
         var flow = await RunFlowAsync(cluster, settings, mode, countWire: false, settings.ProcessWarmup, settings.ThroughputWindow, oca: null);
         var wire = await RunFlowAsync(cluster, settings, mode, countWire: true, settings.ThroughputWarmup, settings.WireWindow, oca: null);
 
-        var jobs = Math.Max(1, flow.Jobs);
-        var rate = flow.Jobs / flow.Elapsed;
+        var rate = flow.Rate;
         var ratio = rate / ceiling;
-        var (runnerCpu, workerCpu) = (flow.RunnerCpu.TotalMilliseconds / jobs, flow.WorkerCpu.TotalMilliseconds / jobs);
+        var (runnerCpu, workerCpu) = (flow.PerJob(flow.RunnerCpu), flow.PerJob(flow.WorkerCpu));
         var (runnerTrips, workerTrips) = (wire.RunnerTrips / (double)Math.Max(1, wire.Jobs), wire.WorkerTrips / (double)Math.Max(1, wire.Jobs));
-        var postgres = flow.Budget.Postgres.TotalMilliseconds / jobs;
-        var harness = flow.Budget.Harness.TotalMilliseconds / jobs;
+        var postgres = flow.PerJob(flow.Budget.Postgres);
+        var harness = flow.PerJob(flow.Budget.Harness);
         Console.WriteLine($"  processes ({m}, root:{capacity}{(settings.FixedRate is { } at ? $", {at:0.#} jobs/s offered" : "")}): {flow.Jobs} jobs in {flow.Elapsed:0.0} s directly connected, all finished; runner {runnerCpu:0.000} ms CPU, worker {workerCpu:0.000} ms, "
-            + $"PostgreSQL {postgres:0.000} ms, producers {harness:0.000} ms per job, machine {flow.Budget.IdleShare:P0} idle; through the relays {wire.Jobs / wire.Elapsed:0.0} jobs/s, "
+            + $"PostgreSQL {postgres:0.000} ms, producers {harness:0.000} ms per job, machine {flow.Budget.IdleShare:P0} idle; through the relays {wire.Rate:0.0} jobs/s, "
             + $"runner {runnerTrips:0.00} and worker {workerTrips:0.00} round trips per job");
         var offered = settings.FixedRate is { } r ? $", {r:0.#} jobs/s offered" : "";
         table.Add(new Figure("processes", $"{CeilingScenario.FigureName(mode)}, root:{capacity}, runner and worker processes{offered}", rate, "jobs/s", $"ceiling {FigureTable.Format(ceiling)} jobs/s", "≥ 0.7× ceiling", ratio >= 0.7) { Ratio = ratio });
         table.Add(new Figure("processes", $"runner CPU per job ({m})", runnerCpu, "ms", "OCA 2.3–2.5 ms", "≤ 0.4 ms", runnerCpu <= 0.4));
         table.Add(new Figure("processes", $"worker CPU per job ({m})", workerCpu, "ms", "", "≤ 0.8 ms", workerCpu <= 0.8));
         table.Add(new Figure("processes", $"CPU per job, PostgreSQL ({m})", postgres, "ms",
-            $"producers {harness:0.000} ms; machine {flow.Budget.MachineBusy.TotalMilliseconds / jobs:0.000} ms busy, {flow.Budget.IdleShare:P0} idle", "", null));
+            $"producers {harness:0.000} ms; machine {flow.PerJob(flow.Budget.MachineBusy):0.000} ms busy, {flow.Budget.IdleShare:P0} idle", "", null));
         table.Add(new Figure("processes", $"CPU at rest, runner / worker ({m})", flow.RunnerIdle, "ms/s", $"worker {flow.WorkerIdle:0.0} ms/s; per job at this rate: {flow.RunnerIdle / rate:0.00} / {flow.WorkerIdle / rate:0.00} ms", "", null));
         table.Add(new Figure("processes", $"worker round trips per job ({m})", workerTrips, "", "on the wire (a run through counting relays); was 9", "≤ 4", workerTrips <= 4));
         table.Add(new Figure("processes", $"runner round trips per job ({m})", runnerTrips, "", "on the wire, listening session included", "", null));
@@ -75,31 +74,35 @@ internal static class ProcessesScenario
         var m = mode.ToString().ToLowerInvariant();
         using var tree = OcaRunnerTree.Create(checkout);
         var flow = await RunFlowAsync(cluster, settings, mode, countWire: false, settings.ProcessWarmup, settings.ThroughputWindow, tree);
-        var jobs = Math.Max(1, flow.Jobs);
-        var rate = flow.Jobs / flow.Elapsed;
-        var ourRate = ours.Jobs / ours.Elapsed;
-        var (runnerCpu, workerCpu) = (flow.RunnerCpu.TotalMilliseconds / jobs, flow.WorkerCpu.TotalMilliseconds / jobs);
-        var postgres = flow.Budget.Postgres.TotalMilliseconds / jobs;
+        var (rate, ourRate) = (flow.Rate, ours.Rate);
+        var (runnerCpu, workerCpu) = (flow.PerJob(flow.RunnerCpu), flow.PerJob(flow.WorkerCpu));
+        var postgres = flow.PerJob(flow.Budget.Postgres);
         var offered = settings.FixedRate is { } r ? $", {r:0.#} jobs/s offered" : "";
         Console.WriteLine($"  processes ({m}, OCA's runner): {flow.Jobs} jobs in {flow.Elapsed:0.0} s, all finished; OCA's runner {runnerCpu:0.000} ms CPU, worker {workerCpu:0.000} ms, "
             + $"PostgreSQL {postgres:0.000} ms per job, machine {flow.Budget.IdleShare:P0} idle; ours ÷ OCA's {ourRate / Math.Max(0.001, rate):0.00}×");
         table.Add(new Figure("processes", $"{CeilingScenario.FigureName(mode)}, root:{settings.Concurrency}, OCA's runner and our worker{offered}", rate, "jobs/s", $"ceiling {FigureTable.Format(ceiling)} jobs/s", "", null) { Ratio = rate / ceiling });
         // What the rest of our flow (PostgreSQL, the worker, the producers) left for a runner on these cores: even one that
         // cost no CPU at all could go no faster than the cores divided by the rest's CPU per job, at this run's costs.
-        var rest = ours.Budget.MachineBusy.TotalMilliseconds / Math.Max(1, ours.Jobs) - ours.RunnerCpu.TotalMilliseconds / Math.Max(1, ours.Jobs);
+        var rest = ours.PerJob(ours.Budget.MachineBusy) - ours.PerJob(ours.RunnerCpu);
         var freeRunnerRate = Environment.ProcessorCount * 1000.0 / Math.Max(0.001, rest);
         table.Add(new Figure("processes", $"jobs/s, our runner ÷ OCA's ({m})", ourRate / Math.Max(0.001, rate), "×",
             $"same worker, producers, window and PostgreSQL, in one run; a runner that cost no CPU: at most {freeRunnerRate / Math.Max(0.001, rate):0.00}× on these {Environment.ProcessorCount} cores", "≥ 3×", ourRate >= 3 * rate));
-        table.Add(new Figure("processes", $"OCA's runner CPU per job ({m})", runnerCpu, "ms", $"ours {ours.RunnerCpu.TotalMilliseconds / Math.Max(1, ours.Jobs):0.000} ms", "", null));
+        table.Add(new Figure("processes", $"OCA's runner CPU per job ({m})", runnerCpu, "ms", $"ours {ours.PerJob(ours.RunnerCpu):0.000} ms", "", null));
         table.Add(new Figure("processes", $"CPU per job with OCA's runner: worker / PostgreSQL ({m})", workerCpu, "ms",
-            $"PostgreSQL {postgres:0.000} ms; machine {flow.Budget.MachineBusy.TotalMilliseconds / jobs:0.000} ms busy, {flow.Budget.IdleShare:P0} idle", "", null));
+            $"PostgreSQL {postgres:0.000} ms; machine {flow.PerJob(flow.Budget.MachineBusy):0.000} ms busy, {flow.Budget.IdleShare:P0} idle", "", null));
         table.Add(new Figure("processes", $"OCA's runner peak RSS ({m})", flow.RunnerMemory.PeakRssMiB, "MiB", $"ours {ours.RunnerMemory.PeakRssMiB:0.0} MiB", "", null));
     }
 
     /// <summary>What one run of fresh runner and worker processes measured over its window.</summary>
     private sealed record FlowRun(
         long Jobs, double Elapsed, TimeSpan RunnerCpu, TimeSpan WorkerCpu, long RunnerTrips, long WorkerTrips,
-        ProcessMemory RunnerMemory, ProcessMemory WorkerMemory, CpuBudget Budget, double RunnerIdle, double WorkerIdle);
+        ProcessMemory RunnerMemory, ProcessMemory WorkerMemory, CpuBudget Budget, double RunnerIdle, double WorkerIdle)
+    {
+        public double Rate => Jobs / Elapsed;
+
+        /// <summary><paramref name="time"/> per finished job, in ms (a window with none counts as one).</summary>
+        public double PerJob(TimeSpan time) => time.TotalMilliseconds / Math.Max(1, Jobs);
+    }
 
     private static async Task<FlowRun> RunFlowAsync(BenchmarkCluster cluster, BenchmarkSettings settings, CommitMode mode, bool countWire, TimeSpan warmup, TimeSpan window, OcaRunnerTree? oca)
     {
